@@ -1,0 +1,64 @@
+"""What every xAPI resource does alike: build the XAPIRequest, negotiate the version,
+authenticate, answer CORS, and stamp the version header on the response."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, g, request
+
+from lrs.api.request import authenticate, build_request, negotiate_version
+from lrs.xapi import versions
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, PUT, POST, DELETE, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": (
+        "Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match, Accept-Language"
+    ),
+    "Access-Control-Expose-Headers": (
+        "ETag, Last-Modified, Content-Type, Content-Length, WWW-Authenticate, "
+        "X-Experience-API-Version, X-Experience-API-Consistent-Through"
+    ),
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def lrs_context():
+    return current_app.extensions["lrs"]
+
+
+def xapi_blueprint(name: str, import_name: str, *, authenticated: bool = True,
+                   version_required: bool = True) -> Blueprint:
+    """A blueprint for one xAPI resource with the shared request handling attached."""
+    bp = Blueprint(name, import_name)
+
+    @bp.before_request
+    def prepare():
+        if request.method == "OPTIONS":
+            return Response(status=200)
+        xreq = build_request()
+        g.xapi = xreq
+        if version_required or xreq.header(versions.HEADER) is not None:
+            negotiate_version(xreq)
+        else:
+            xreq.version = "2.0.0"
+        if authenticated:
+            authenticate(xreq)
+        return None
+
+    return bp
+
+
+def response_version() -> str:
+    xreq = g.get("xapi")
+    if xreq is not None and xreq.version:
+        return xreq.version
+    sent = request.headers.get(versions.HEADER, "")
+    return "2.0.0" if sent.startswith("2") else "1.0.3"
+
+
+def finish_response(response: Response) -> Response:
+    """After every xAPI request: version header and CORS headers."""
+    response.headers[versions.HEADER] = response_version()
+    for name, value in CORS_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response

@@ -1,0 +1,211 @@
+"""The Statements resource (xAPI-Communication.md §2.1): PUT, POST, GET and HEAD."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from dataclasses import replace
+
+import orjson
+from flask import Response
+from werkzeug.http import http_date
+
+from lrs.api.common import lrs_context, xapi_blueprint
+from lrs.api.request import XAPIRequest, current
+from lrs.auth import scopes
+from lrs.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound, PayloadTooLarge
+from lrs.xapi import formats
+from lrs.xapi.jsontext import parse_json
+from lrs.xapi.query import (
+    SINGLE_PARAMS,
+    StatementQuery,
+    check_known,
+    parse_format,
+    parse_statement_query,
+)
+from lrs.xapi.statements import prepare
+from lrs.xapi.validation import validate_statement, validate_uuid
+
+log = logging.getLogger(__name__)
+
+bp = xapi_blueprint("statements", __name__)
+
+JSON = "application/json"
+
+
+@bp.route("/statements", methods=["GET", "HEAD", "PUT", "POST"])
+def statements():
+    xreq = current()
+    if xreq.method in ("GET", "HEAD"):
+        return get_statements(xreq)
+    if xreq.method == "PUT":
+        return put_statement(xreq)
+    if xreq.method == "POST":
+        return post_statements(xreq)
+    raise MethodNotAllowed(f"the Statements resource does not allow {xreq.method}")
+
+
+# -- writing -------------------------------------------------------------------------
+
+
+def _read_statements(xreq: XAPIRequest):
+    if xreq.content_type != JSON:
+        raise BadRequest(
+            f"statements must be sent as {JSON}, not {xreq.content_type or 'no Content-Type'!r}",
+            location="Content-Type",
+        )
+    if not xreq.body:
+        raise BadRequest("the request has no body", location="body")
+    return parse_json(xreq.body)
+
+
+def _store(xreq: XAPIRequest, statements: list, *, statement_id: str | None = None) -> list[str]:
+    """Validate, complete and store a batch all or nothing; return the ids in batch order."""
+    ctx = lrs_context()
+    credential = xreq.credential
+    scopes.require(credential.scopes, "statements", "write")
+    if len(statements) > ctx.config.max_batch:
+        raise PayloadTooLarge(
+            f"a batch may hold at most {ctx.config.max_batch} statements; this one has {len(statements)}",
+            location="body",
+        )
+    single = statement_id is not None
+    prepared = []
+    seen: set[str] = set()
+    for position, statement in enumerate(statements):
+        location = "statement" if single else f"statement[{position}]"
+        validate_statement(statement, version=xreq.version, location=location)
+        item = prepare(statement, authority=credential.authority, authority_key=credential.key,
+                       version=xreq.version, statement_id=statement_id)
+        if item.id in seen:
+            raise BadRequest(f"the batch has the statement id {item.id} twice", location=f"{location}.id")
+        seen.add(item.id)
+        prepared.append(item)
+    for item in prepared:
+        ctx.pm.hook.validate_statement(statement=item.statement, version=xreq.version, credential=credential)
+    new_ids = set(ctx.store.store_statements(prepared))
+    stored = [item.statement for item in prepared if item.id in new_ids]
+    if stored:
+        try:
+            ctx.pm.hook.statements_stored(statements=stored, store=ctx.store, credential=credential)
+        except Exception:  # the batch is durable; a plugin's failure must not fail the request
+            log.exception("a statements_stored hook failed")
+    return [item.statement["id"] for item in prepared]
+
+
+def put_statement(xreq: XAPIRequest):
+    check_known(xreq.params, ("statementId",))
+    statement_id = xreq.params.get("statementId")
+    if statement_id is None:
+        raise BadRequest("PUT needs the statementId parameter", location="statementId")
+    validate_uuid(statement_id, location="statementId")
+    statement = _read_statements(xreq)
+    if not isinstance(statement, dict):
+        raise BadRequest("PUT takes one statement, a JSON object", location="body")
+    _store(xreq, [statement], statement_id=statement_id)
+    return Response(status=204)
+
+
+def post_statements(xreq: XAPIRequest):
+    check_known(xreq.params, ())
+    body = _read_statements(xreq)
+    if isinstance(body, dict):
+        body = [body]
+    elif not isinstance(body, list):
+        raise BadRequest("POST takes a statement (JSON object) or an array of statements", location="body")
+    ids = _store(xreq, body)
+    return Response(orjson.dumps(ids), status=200, mimetype=JSON)
+
+
+# -- reading -------------------------------------------------------------------------
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _consistent_through(response: Response) -> Response:
+    response.headers["X-Experience-API-Consistent-Through"] = _now().isoformat().replace("+00:00", "Z")
+    return response
+
+
+def _render(json_text: str, fmt: str, xreq: XAPIRequest) -> str:
+    if fmt == "exact":
+        return json_text
+    statement = orjson.loads(json_text)
+    if fmt == "ids":
+        statement = formats.ids(statement)
+    else:
+        statement = formats.canonical(statement, formats.parse_accept_language(xreq.header("accept-language")))
+    return orjson.dumps(statement).decode()
+
+
+def _respond(body: str, xreq: XAPIRequest, attachments: bool, **headers) -> Response:
+    if attachments:
+        boundary = secrets.token_hex(16)
+        payload = (
+            f"--{boundary}\r\nContent-Type: {JSON}\r\n\r\n{body}\r\n--{boundary}--\r\n"
+        ).encode()
+        response = Response(payload, status=200, content_type=f'multipart/mixed; boundary="{boundary}"')
+    else:
+        response = Response(body, status=200, mimetype=JSON)
+    for name, value in headers.items():
+        response.headers[name.replace("_", "-")] = value
+    if xreq.method == "HEAD":
+        response.set_data(b"")
+        response.headers["Content-Length"] = str(len(payload if attachments else body.encode()))
+    return _consistent_through(response)
+
+
+def _parse_bool(params: dict, name: str) -> bool:
+    value = params.get(name, "false")
+    if value not in ("true", "false"):
+        raise BadRequest(f"must be true or false, not {value!r}", location=name)
+    return value == "true"
+
+
+def _last_modified(stored: str) -> str:
+    return http_date(dt.datetime.strptime(stored, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc))
+
+
+def get_statements(xreq: XAPIRequest):
+    ctx = lrs_context()
+    credential = xreq.credential
+    scopes.require(credential.scopes, "statements", "read")
+    own_only = scopes.reads_only_own(credential.scopes)
+    params = xreq.params
+    single = [p for p in SINGLE_PARAMS if p in params]
+    if single:
+        if len(single) > 1:
+            raise BadRequest("use statementId or voidedStatementId, not both", location=single[1])
+        check_known(params, (single[0], "format", "attachments"))
+        statement_id = params[single[0]]
+        validate_uuid(statement_id, location=single[0])
+        fmt = parse_format(params)
+        attachments = _parse_bool(params, "attachments")
+        found = ctx.store.get_statement(statement_id, voided=single[0] == "voidedStatementId")
+        if found is None:
+            raise NotFound(f"no statement with {single[0]} {statement_id}", location=single[0])
+        if own_only and found.authority_key != credential.key:
+            raise Forbidden("this credential may read only the statements it stored", location=single[0])
+        return _respond(_render(found.json, fmt, xreq), xreq, attachments,
+                        Last_Modified=_last_modified(found.stored))
+
+    if "more" in params:
+        check_known(params, ("more",))
+        query = StatementQuery.from_cursor(params["more"])
+    else:
+        query = parse_statement_query(params, version=xreq.version, max_limit=ctx.config.max_limit)
+    if own_only:
+        query = replace(query, authority_key=credential.key)
+    limit = query.limit or ctx.config.default_limit
+    page = ctx.store.query_statements(query, limit)
+    rendered = ",".join(_render(s.json, query.format, xreq) for s in page.statements)
+    more = f"{ctx.config.xapi_prefix}/statements?more={page.more}" if page.more else ""
+    body = '{"statements":[' + rendered + '],"more":' + orjson.dumps(more).decode() + "}"
+    headers = {}
+    if page.statements:
+        newest = max(s.stored for s in page.statements)
+        headers["Last_Modified"] = _last_modified(newest)
+    return _respond(body, xreq, query.attachments, **headers)

@@ -1,0 +1,104 @@
+"""The application factory: config, plugin manager, store, blueprints, error handling."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+import pluggy
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from lrs.config import Config
+from lrs.errors import LRSError, PayloadTooLarge
+from lrs.plugins import get_plugin_manager, store_backends
+from lrs.store.base import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LRSContext:
+    """What views and plugins reach through ``app.extensions["lrs"]``."""
+
+    config: Config
+    pm: pluggy.PluginManager
+    store: Store
+
+
+def open_store(config: Config, pm: pluggy.PluginManager) -> Store:
+    url = config.store_url
+    scheme = url.split(":", 1)[0].split("+", 1)[0]
+    backends = store_backends(pm)
+    if scheme not in backends:
+        raise RuntimeError(f"no store backend for {url!r}; available: {', '.join(sorted(backends))}")
+    return backends[scheme].factory(url, config)
+
+
+def error_response(error: LRSError) -> Response:
+    import orjson
+
+    response = Response(orjson.dumps(error.to_dict()), status=error.status_code, mimetype="application/json")
+    for name, value in error.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def create_app(config: Config | dict | None = None, *, plugins=()) -> Flask:
+    """Build an LRS application. ``config`` overrides ``LRS_*`` environment variables."""
+    if not isinstance(config, Config):
+        config = Config.from_env(config)
+    config = replace(config, secret_key=config.resolved_secret_key())
+    pm = get_plugin_manager(config, extra_plugins=plugins)
+    store = open_store(config, pm)
+    store.initialise()
+
+    app = Flask("lrs")
+    app.config["SECRET_KEY"] = config.secret_key
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.extensions["lrs"] = LRSContext(config=config, pm=pm, store=store)
+
+    for blueprints in pm.hook.register_routes(app=app):
+        for blueprint in blueprints or ():
+            prefix = config.xapi_prefix if blueprint.name in XAPI_BLUEPRINTS else None
+            app.register_blueprint(blueprint, url_prefix=prefix)
+
+    _install_error_handling(app, pm)
+    from lrs.api.common import finish_response
+
+    @app.after_request
+    def _xapi_headers(response):
+        if request.path.startswith(config.xapi_prefix):
+            return finish_response(response)
+        return response
+
+    pm.hook.startup(app=app)
+    return app
+
+
+#: blueprints mounted under the xAPI prefix (others choose their own url_prefix)
+XAPI_BLUEPRINTS = {"about", "statements", "state", "activity_profile", "agent_profile", "activities", "agents"}
+
+
+def _install_error_handling(app: Flask, pm: pluggy.PluginManager) -> None:
+    @app.errorhandler(Exception)
+    def handle(error: Exception):
+        answer = pm.hook.handle_exception(error=error, request=request)
+        if answer is not None:
+            return answer
+        if isinstance(error, LRSError):
+            return error_response(error)
+        if isinstance(error, HTTPException):
+            if error.code == 413:
+                return error_response(PayloadTooLarge(
+                    f"the body is larger than the limit of {app.config['MAX_CONTENT_LENGTH']} bytes",
+                    location="body"))
+            lrs_error = LRSError(error.description or error.name)
+            lrs_error.status_code = error.code or 500
+            response = error_response(lrs_error)
+            if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+                response.headers["Allow"] = ", ".join(error.valid_methods)
+            return response
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        internal = LRSError("the LRS failed to handle this request; it has been logged")
+        return error_response(internal)

@@ -1,0 +1,213 @@
+"""The ``lrs`` command. Every sub-command honours LRS_HOME, LRS_STORE and LRS_PORT."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from dataclasses import replace
+
+import click
+
+from lrs.auth.credentials import Credential, hash_secret, new_key, new_secret, tool_authority
+from lrs.auth.passwords import hash_password, new_password
+from lrs.auth.scopes import SCOPES, parse_scopes
+from lrs.config import Config
+from lrs.errors import LRSError
+
+FIRST_LOGIN_FILE = "first-login.json"
+
+
+def _config(home: str | None = None) -> Config:
+    overrides = {"home": home} if home else None
+    config = Config.from_env(overrides)
+    return replace(config, secret_key=config.resolved_secret_key())
+
+
+def _store(config: Config):
+    from lrs.app import open_store
+    from lrs.plugins import get_plugin_manager
+
+    store = open_store(config, get_plugin_manager(config))
+    store.initialise()
+    return store
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat()
+
+
+def make_credential(store, config: Config, *, name: str, scopes, person: str | None = None) -> tuple[Credential, str]:
+    """Create a credential; return it and its secret (shown once, stored only hashed)."""
+    person_id = None
+    if person:
+        found = store.get_person(person)
+        if found is None:
+            raise click.ClickException(f"no person named {person!r}")
+        person_id = found.id
+    key, secret = new_key(), new_secret()
+    credential = Credential(
+        key=key, name=name, scopes=parse_scopes(scopes), authority=tool_authority(key, name),
+        person_id=person_id, created=_now(), secret_hash=hash_secret(secret, config.secret_key),
+    )
+    store.add_credential(credential)
+    return credential, secret
+
+
+@click.group(help="Learnfolio: an xAPI Learning Record Store where the individual owns the record.")
+@click.version_option(package_name="learnfolio", prog_name="lrs")
+def cli():
+    pass
+
+
+@cli.command(help="Create the store, a first admin login and an xAPI credential (once), and print them.")
+@click.option("--admin", "admin_name", default="admin", show_default=True, help="username of the first admin")
+@click.option("--json", "as_json", is_flag=True, help="print the first login as JSON")
+def init(admin_name: str, as_json: bool):
+    config = _config()
+    store = _store(config)
+    first_login = config.home / FIRST_LOGIN_FILE
+    if store.get_person(admin_name) is None:
+        password = new_password()
+        store.add_person(admin_name, hash_password(password), is_admin=True)
+        credential, secret = make_credential(store, config, name="first credential", scopes=["all"])
+        info = {
+            "endpoint": f"http://{config.host}:{config.port}{config.xapi_prefix}/",
+            "admin": {"username": admin_name, "password": password},
+            "credential": {"key": credential.key, "secret": secret, "scopes": list(credential.scopes)},
+        }
+        config.home.mkdir(parents=True, exist_ok=True)
+        first_login.write_text(json.dumps(info, indent=2))
+        first_login.chmod(0o600)
+    if not first_login.exists():
+        click.echo(f"The store at {config.store_url} is initialised; the first login was already handed out.")
+        return
+    info = json.loads(first_login.read_text())
+    if as_json:
+        click.echo(json.dumps(info))
+        return
+    click.echo(
+        f"Learnfolio is initialised (store: {config.store_url}).\n"
+        f"  xAPI endpoint : {info['endpoint']}\n"
+        f"  admin login   : {info['admin']['username']} / {info['admin']['password']}\n"
+        f"  xAPI key      : {info['credential']['key']}\n"
+        f"  xAPI secret   : {info['credential']['secret']}\n"
+        f"  (kept in {first_login}, readable only by you; delete it once you have noted them)\n"
+        f"  e.g. curl -u {info['credential']['key']}:{info['credential']['secret']}"
+        f" -H 'X-Experience-API-Version: 1.0.3' {info['endpoint']}statements"
+    )
+
+
+@cli.command(help="Serve the LRS with gunicorn (several workers share the store).")
+@click.option("--host", default=None, help="address to listen on [LRS_HOST, default 127.0.0.1]")
+@click.option("--port", type=int, default=None, help="port [LRS_PORT, default 8080]")
+@click.option("--workers", type=int, default=None, help="worker processes [LRS_WORKERS, default 4]")
+@click.option("--threads", type=int, default=4, show_default=True, help="threads per worker")
+def serve(host, port, workers, threads):
+    config = _config()
+    host = host or config.host
+    port = port or config.port
+    workers = workers or config.workers
+    _store(config).close()  # create the store once, before workers race to
+    os.environ.setdefault("LRS_HOME", str(config.home))
+    from gunicorn.app.base import BaseApplication
+
+    class _Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", threads)
+            self.cfg.set("timeout", 60)
+            self.cfg.set("graceful_timeout", 10)
+            self.cfg.set("accesslog", os.environ.get("LRS_ACCESS_LOG") or None)
+
+        def load(self):
+            from lrs.app import create_app
+
+            return create_app()
+
+    click.echo(f"Serving the LRS at http://{host}:{port}{config.xapi_prefix}/ ({workers} workers)", err=True)
+    _Server().run()
+
+
+@cli.group(help="Create, list and revoke xAPI credentials.")
+def credentials():
+    pass
+
+
+@credentials.command("create", help="Create a credential and print its key and secret (shown only once).")
+@click.option("--name", default="tool", show_default=True, help="what the credential is for")
+@click.option("--scope", "scope", multiple=True, default=["all"], show_default=True,
+              help=f"an xAPI scope, repeatable: {', '.join(SCOPES)}")
+@click.option("--person", default=None, help="username of the person the credential acts for")
+@click.option("--json", "as_json", is_flag=True, help='print only {"key": …, "secret": …}')
+def credentials_create(name, scope, person, as_json):
+    config = _config()
+    store = _store(config)
+    try:
+        credential, secret = make_credential(store, config, name=name, scopes=scope, person=person)
+    except LRSError as error:
+        raise click.ClickException(error.message) from None
+    if as_json:
+        click.echo(json.dumps({"key": credential.key, "secret": secret}))
+    else:
+        click.echo(f"key:    {credential.key}\nsecret: {secret}\nscopes: {' '.join(credential.scopes)}")
+
+
+@credentials.command("list", help="List credentials (never their secrets).")
+@click.option("--json", "as_json", is_flag=True)
+def credentials_list(as_json):
+    store = _store(_config())
+    rows = [c.to_public() for c in store.list_credentials()]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no credentials")
+    for row in rows:
+        state = f"revoked {row['revoked']}" if row["revoked"] else "active"
+        click.echo(f"{row['key']}  {row['name']:<20} {' '.join(row['scopes']):<40} {state}"
+                   f"  last used {row['last_used'] or 'never'}")
+
+
+@credentials.command("revoke", help="Revoke a credential by key.")
+@click.argument("key")
+def credentials_revoke(key):
+    store = _store(_config())
+    if not store.revoke_credential(key, _now()):
+        raise click.ClickException(f"no active credential with key {key!r}")
+    click.echo(f"revoked {key}")
+
+
+@cli.command(help="Check the store's integrity; exit 1 if a problem is found.")
+def check():
+    store = _store(_config())
+    click.echo(f"checking {store.statement_count()} statements …", err=True)
+    problems = store.check()
+    for problem in problems:
+        click.echo(f"problem: {problem}")
+    if problems:
+        sys.exit(1)
+    click.echo("ok: no problems found")
+
+
+@cli.command(help="List the plugins loaded and the hooks each implements.")
+def plugins():
+    from lrs.plugins import get_plugin_manager, list_plugins
+
+    for plugin in list_plugins(get_plugin_manager(_config())):
+        click.echo(f"{plugin['name']}: {', '.join(plugin['hooks'])}")
+
+
+def _register_plugin_commands():
+    from lrs.plugins import get_plugin_manager
+
+    try:
+        get_plugin_manager(Config.from_env()).hook.register_commands(cli=cli)
+    except Exception as error:  # a broken plugin must not make the command unusable
+        click.echo(f"warning: plugin commands not loaded: {error}", err=True)
+
+
+_register_plugin_commands()

@@ -1,0 +1,90 @@
+"""Settings: defaults, overridden by ``LRS_*`` environment variables, overridden by
+the mapping given to :func:`lrs.app.create_app`. Nothing is read at import time."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Config:
+    #: the data folder: SQLite file, secret key, attachments
+    home: Path = Path("lrs-data")
+    #: where statements live: ``sqlite:///path`` (default: ``LRS_HOME/lrs.sqlite3``) or ``mongodb://…``
+    store: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 4
+    #: the URL path prefix of the xAPI endpoint
+    xapi_prefix: str = "/xapi"
+    #: used to key credential hashes and sign cursors; read from ``LRS_HOME/secret_key`` when unset
+    secret_key: str = ""
+    #: largest request body accepted, in bytes (413 above it)
+    max_body_bytes: int = 10 * 1024 * 1024
+    #: most statements accepted in one POST
+    max_batch: int = 1000
+    #: the ``limit`` used when a query gives none, and the most a query may ask for
+    default_limit: int = 100
+    max_limit: int = 1000
+    #: plugin names (as registered) not to load, built-ins included
+    disable_plugins: tuple[str, ...] = ()
+    #: when set, only these entry-point plugins are loaded (built-ins always load unless disabled)
+    load_plugins: tuple[str, ...] | None = None
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, overrides: dict | None = None) -> "Config":
+        env = os.environ
+        load = env.get("LRS_LOAD_PLUGINS")
+        config = cls(
+            home=Path(env.get("LRS_HOME", "lrs-data")),
+            store=env.get("LRS_STORE", ""),
+            host=env.get("LRS_HOST", "127.0.0.1"),
+            port=_int("LRS_PORT", 8080),
+            workers=_int("LRS_WORKERS", 4),
+            secret_key=env.get("LRS_SECRET_KEY", ""),
+            max_body_bytes=_int("LRS_MAX_BODY_BYTES", cls.max_body_bytes),
+            max_batch=_int("LRS_MAX_BATCH", cls.max_batch),
+            default_limit=_int("LRS_DEFAULT_LIMIT", cls.default_limit),
+            max_limit=_int("LRS_MAX_LIMIT", cls.max_limit),
+            disable_plugins=tuple(p.strip() for p in env.get("LRS_DISABLE_PLUGINS", "").split(",") if p.strip()),
+            load_plugins=None if load is None else tuple(p.strip() for p in load.split(",") if p.strip()),
+        )
+        if overrides:
+            known = {f.name for f in fields(cls)}
+            extra = {k: v for k, v in overrides.items() if k not in known}
+            config = replace(config, **{k: v for k, v in overrides.items() if k in known})
+            if extra:
+                config = replace(config, extra={**config.extra, **extra})
+        if not isinstance(config.home, Path):
+            config = replace(config, home=Path(config.home))
+        return config
+
+    @property
+    def store_url(self) -> str:
+        return self.store or f"sqlite:///{(self.home / 'lrs.sqlite3').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or the one kept in the data folder (made on first use)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.home / "secret_key"
+        if not path.exists():
+            self.home.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.chmod(0o600)
+            try:
+                os.link(tmp, path)  # atomic: two workers starting at once agree on one key
+            except FileExistsError:
+                pass
+            tmp.unlink(missing_ok=True)
+        return path.read_text().strip()

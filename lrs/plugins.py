@@ -1,0 +1,80 @@
+"""The plugin manager: built-in features are plugins too, listed in DEFAULT_PLUGINS.
+
+Third-party and first-party plugins register in the ``lrs`` entry-point group.
+``LRS_DISABLE_PLUGINS`` blocks any of them by name; ``LRS_LOAD_PLUGINS``
+restricts which entry-point plugins load.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any, Callable
+
+import pluggy
+
+from lrs import hookspecs
+
+DEFAULT_PLUGINS = (
+    "lrs.store.sqlite",
+    "lrs.auth.basic",
+    "lrs.api",
+)
+
+ENTRY_POINT_GROUP = "lrs"
+
+
+@dataclass(frozen=True)
+class StoreBackend:
+    """A storage backend: ``factory(url, config)`` opens a :class:`lrs.store.base.Store`."""
+
+    name: str
+    factory: Callable[..., Any]
+
+
+class DuplicateRegistration(RuntimeError):
+    """Two plugins registered the same name."""
+
+
+def get_plugin_manager(config=None, extra_plugins=()) -> pluggy.PluginManager:
+    """A new plugin manager for one application (tests build their own)."""
+    disabled = set(getattr(config, "disable_plugins", ()) or ())
+    only = getattr(config, "load_plugins", None)
+    pm = pluggy.PluginManager("lrs")
+    pm.add_hookspecs(hookspecs)
+    for name in disabled:
+        pm.set_blocked(name)
+    for name in DEFAULT_PLUGINS:
+        if name not in disabled:
+            pm.register(importlib.import_module(name), name=name)
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name in disabled or (only is not None and ep.name not in only):
+            continue
+        if pm.get_plugin(ep.name) is None and not pm.is_blocked(ep.name):
+            pm.register(ep.load(), name=ep.name)
+    for plugin in extra_plugins:
+        pm.register(plugin)
+    pm.check_pending()
+    return pm
+
+
+def store_backends(pm: pluggy.PluginManager) -> dict[str, StoreBackend]:
+    """Every registered backend by name; a duplicate name is an error."""
+    backends: dict[str, StoreBackend] = {}
+    for result in pm.hook.register_stores():
+        for backend in result or ():
+            if backend.name in backends:
+                raise DuplicateRegistration(f"two plugins register a store named {backend.name!r}")
+            backends[backend.name] = backend
+    return backends
+
+
+def list_plugins(pm: pluggy.PluginManager) -> list[dict]:
+    """Loaded plugins and the hooks each implements, for ``lrs plugins``."""
+    out = []
+    for plugin in pm.get_plugins():
+        name = pm.get_name(plugin)
+        hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or ())
+        out.append({"name": name, "hooks": hooks})
+    return sorted(out, key=lambda p: p["name"])

@@ -1,0 +1,408 @@
+"""The embedded default store: one SQLite file in WAL mode, shared by all workers.
+
+Statements are kept as the JSON text they are returned as, beside an index
+table of (term, seq) rows built from :func:`lrs.xapi.indexing.index_keys`, so
+every query filter is an index range scan in storage order. Terms are interned
+(an integer per distinct key) to keep the index small.
+
+Writes take SQLite's write lock (BEGIN IMMEDIATE) before ``stored`` is stamped,
+so ``stored`` never goes backwards in sequence order and ``since``/``until``
+can be turned into sequence bounds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+import orjson
+
+from lrs.auth.credentials import Credential
+from lrs.errors import Conflict, StoreUnavailable
+from lrs.hookspecs import hookimpl
+from lrs.store.base import Person, StatementPage, Store, StoredStatement
+from lrs.xapi.query import StatementQuery
+from lrs.xapi.statements import PreparedStatement, same_statement
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS statements (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    stored TEXT NOT NULL,
+    voided INTEGER NOT NULL DEFAULT 0,
+    voids TEXT,
+    ref_target TEXT,
+    authority_key TEXT,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS statements_stored ON statements (stored);
+CREATE INDEX IF NOT EXISTS statements_voids ON statements (voids) WHERE voids IS NOT NULL;
+CREATE INDEX IF NOT EXISTS statements_ref ON statements (ref_target) WHERE ref_target IS NOT NULL;
+CREATE INDEX IF NOT EXISTS statements_authority ON statements (authority_key, seq);
+CREATE TABLE IF NOT EXISTS terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS statement_index (
+    term INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (term, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS credentials (
+    key TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    authority TEXT NOT NULL,
+    person_id INTEGER REFERENCES people (id),
+    created TEXT NOT NULL,
+    revoked TEXT,
+    last_used TEXT,
+    secret_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS people (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    email TEXT,
+    password_hash TEXT NOT NULL,
+    is_admin INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL
+);
+"""
+
+SCHEMA_VERSION = "1"
+
+
+def dumps(value) -> str:
+    """JSON text; orjson for speed, the stdlib for integers beyond 64 bits."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class SQLiteStore(Store):
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL", busy_timeout_ms: int = 15000):
+        self.path = str(path)
+        self.synchronous = synchronous
+        self.busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self._terms: dict[str, int] = {}
+
+    # -- connections -----------------------------------------------------------
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=self.busy_timeout_ms / 1000)
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(f"PRAGMA synchronous = {self.synchronous}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self._local.conn = conn
+        return conn
+
+    def _write(self):
+        return _WriteTransaction(self.conn)
+
+    def initialise(self) -> None:
+        conn = self.conn
+        try:
+            conn.executescript(
+                "BEGIN IMMEDIATE;" + SCHEMA
+                + f"INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}'); COMMIT;"
+            )
+        except sqlite3.Error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def check(self) -> list[str]:
+        problems = []
+        conn = self.conn
+        for (row,) in conn.execute("PRAGMA integrity_check"):
+            if row != "ok":
+                problems.append(f"sqlite integrity: {row}")
+        for seq, sid, body in conn.execute("SELECT seq, id, body FROM statements"):
+            try:
+                statement = json.loads(body)
+            except ValueError:
+                problems.append(f"statement {sid}: stored JSON does not parse")
+                continue
+            if str(statement.get("id", "")).lower() != sid:
+                problems.append(f"statement {sid}: id column and JSON id differ")
+        (orphans,) = conn.execute(
+            "SELECT count(*) FROM statement_index i LEFT JOIN statements s ON s.seq = i.seq WHERE s.seq IS NULL"
+        ).fetchone()
+        if orphans:
+            problems.append(f"{orphans} index rows point at no statement")
+        (unindexed,) = conn.execute(
+            "SELECT count(*) FROM statements s WHERE NOT EXISTS (SELECT 1 FROM statement_index i WHERE i.seq = s.seq)"
+        ).fetchone()
+        if unindexed:
+            problems.append(f"{unindexed} statements have no index rows")
+        (wrongly_voided,) = conn.execute(
+            "SELECT count(*) FROM statements t WHERE t.voided = 1 AND NOT EXISTS"
+            " (SELECT 1 FROM statements v WHERE v.voids = t.id)"
+        ).fetchone()
+        if wrongly_voided:
+            problems.append(f"{wrongly_voided} statements are marked voided without a voiding statement")
+        return problems
+
+    # -- statements --------------------------------------------------------------
+    def _term_id(self, conn, term: str, create: bool) -> int | None:
+        cached = self._terms.get(term)
+        if cached is not None:
+            return cached
+        row = conn.execute("SELECT id FROM terms WHERE term = ?", (term,)).fetchone()
+        if row:
+            return row[0]
+        if not create:
+            return None
+        return conn.execute("INSERT INTO terms (term) VALUES (?) RETURNING id", (term,)).fetchone()[0]
+
+    def store_statements(self, statements: list[PreparedStatement]) -> list[str]:
+        new_ids: list[str] = []
+        new_terms: dict[str, int] = {}
+        with self._write() as conn:
+            last = conn.execute("SELECT stored FROM statements ORDER BY seq DESC LIMIT 1").fetchone()
+            moment = _now()
+            if last and moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") < last[0]:
+                moment = dt.datetime.strptime(last[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
+            for prepared in statements:
+                existing = conn.execute("SELECT body FROM statements WHERE id = ?", (prepared.id,)).fetchone()
+                if existing:
+                    if same_statement(prepared.statement, json.loads(existing[0])):
+                        continue
+                    raise Conflict(
+                        f"a different statement with id {prepared.id} is already stored; statements cannot change",
+                        location="statement.id",
+                    )
+                prepared.stamp(moment)
+                voided_already = prepared.voids is None and conn.execute(
+                    "SELECT 1 FROM statements WHERE voids = ? LIMIT 1", (prepared.id,)
+                ).fetchone() is not None
+                seq = conn.execute(
+                    "INSERT INTO statements (id, stored, voided, voids, ref_target, authority_key, body)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+                    (prepared.id, prepared.stored, int(voided_already), prepared.voids, prepared.ref_target,
+                     prepared.authority_key, dumps(prepared.statement)),
+                ).fetchone()[0]
+                rows = []
+                for term in prepared.keys:
+                    term_id = self._term_id(conn, term, create=True)
+                    new_terms[term] = term_id
+                    rows.append((term_id, seq))
+                conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)", rows)
+                if prepared.ref_target:
+                    # Filter conditions for StatementRefs: a targeting statement is found by its target's terms
+                    conn.execute(
+                        "INSERT OR IGNORE INTO statement_index (term, seq) SELECT i.term, ? FROM statement_index i"
+                        " JOIN statements t ON t.seq = i.seq WHERE t.id = ?",
+                        (seq, prepared.ref_target),
+                    )
+                conn.execute(
+                    "INSERT OR IGNORE INTO statement_index (term, seq) SELECT i.term, r.seq FROM statements r"
+                    " JOIN statement_index i ON i.seq = ? WHERE r.ref_target = ?",
+                    (seq, prepared.id),
+                )
+                if prepared.voids:
+                    conn.execute(
+                        "UPDATE statements SET voided = 1 WHERE id = ? AND voids IS NULL", (prepared.voids,)
+                    )
+                new_ids.append(prepared.id)
+        self._terms.update(new_terms)
+        return new_ids
+
+    def get_statement(self, statement_id: str, *, voided: bool = False) -> StoredStatement | None:
+        row = self.conn.execute(
+            "SELECT id, body, stored, voided, authority_key FROM statements WHERE id = ?", (statement_id.lower(),)
+        ).fetchone()
+        if row is None or bool(row[3]) != voided:
+            return None
+        return StoredStatement(id=row[0], json=row[1], stored=row[2], voided=bool(row[3]), authority_key=row[4])
+
+    def _seq_at(self, conn, stored: str) -> int:
+        """The last sequence number stored at or before ``stored`` (0 if none)."""
+        row = conn.execute("SELECT max(seq) FROM statements WHERE stored <= ?", (stored,)).fetchone()
+        return row[0] or 0
+
+    def query_statements(self, query: StatementQuery, limit: int) -> StatementPage:
+        conn = self.conn
+        upto = query.upto
+        if upto is None:
+            upto = conn.execute("SELECT coalesce(max(seq), 0) FROM statements").fetchone()[0]
+        term_ids = []
+        for term in query.index_keys():
+            term_id = self._term_id(conn, term, create=False)
+            if term_id is None:
+                return StatementPage([], None)
+            term_ids.append(term_id)
+        low = 0  # exclusive
+        high = upto  # inclusive
+        if query.since:
+            low = max(low, self._seq_at(conn, query.since))
+        if query.until:
+            high = min(high, self._seq_at(conn, query.until))
+        if query.after is not None:
+            if query.ascending:
+                low = max(low, query.after)
+            else:
+                high = min(high, query.after - 1)
+        if low >= high:
+            return StatementPage([], None)
+
+        if term_ids:
+            seq_col = "i0.seq"
+            sql = ["SELECT s.seq, s.id, s.body, s.stored FROM statement_index i0"]
+            params: list = []
+            for n, _ in enumerate(term_ids[1:], start=1):
+                sql.append(f"JOIN statement_index i{n} ON i{n}.term = ? AND i{n}.seq = i0.seq")
+                params.append(term_ids[n])
+            sql.append("JOIN statements s ON s.seq = i0.seq WHERE i0.term = ?")
+            params.append(term_ids[0])
+        else:
+            seq_col = "s.seq"
+            sql = ["SELECT s.seq, s.id, s.body, s.stored FROM statements s WHERE 1 = 1"]
+            params = []
+        sql.append(f"AND {seq_col} > ? AND {seq_col} <= ? AND s.voided = 0")
+        params += [low, high]
+        if query.authority_key is not None:
+            sql.append("AND s.authority_key = ?")
+            params.append(query.authority_key)
+        sql.append(f"ORDER BY {seq_col} {'ASC' if query.ascending else 'DESC'} LIMIT ?")
+        params.append(limit + 1)
+        rows = conn.execute(" ".join(sql), params).fetchall()
+        more = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            more = query.to_cursor(after=rows[-1][0], upto=upto)
+        return StatementPage([StoredStatement(id=r[1], json=r[2], stored=r[3]) for r in rows], more)
+
+    def statement_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM statements").fetchone()[0]
+
+    # -- credentials -------------------------------------------------------------
+    _CREDENTIAL_COLUMNS = "key, name, scopes, authority, person_id, created, revoked, last_used, secret_hash"
+
+    @staticmethod
+    def _credential(row) -> Credential:
+        key, name, scopes, authority, person_id, created, revoked, last_used, secret_hash = row
+        return Credential(key=key, name=name, scopes=tuple(json.loads(scopes)), authority=json.loads(authority),
+                          person_id=person_id, created=created, revoked=revoked, last_used=last_used,
+                          secret_hash=secret_hash)
+
+    def add_credential(self, credential: Credential) -> None:
+        with self._write() as conn:
+            conn.execute(
+                f"INSERT INTO credentials ({self._CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (credential.key, credential.name, json.dumps(list(credential.scopes)),
+                 json.dumps(credential.authority), credential.person_id, credential.created,
+                 credential.revoked, credential.last_used, credential.secret_hash),
+            )
+
+    def get_credential(self, key: str) -> Credential | None:
+        row = self.conn.execute(
+            f"SELECT {self._CREDENTIAL_COLUMNS} FROM credentials WHERE key = ?", (key,)
+        ).fetchone()
+        return self._credential(row) if row else None
+
+    def list_credentials(self, person_id: int | None = None) -> list[Credential]:
+        sql = f"SELECT {self._CREDENTIAL_COLUMNS} FROM credentials"
+        params: tuple = ()
+        if person_id is not None:
+            sql += " WHERE person_id = ?"
+            params = (person_id,)
+        return [self._credential(r) for r in self.conn.execute(sql + " ORDER BY created", params)]
+
+    def revoke_credential(self, key: str, when: str) -> bool:
+        with self._write() as conn:
+            cur = conn.execute("UPDATE credentials SET revoked = ? WHERE key = ? AND revoked IS NULL", (when, key))
+            return cur.rowcount == 1
+
+    def touch_credential(self, key: str, when: str) -> None:
+        try:
+            with self._write() as conn:
+                conn.execute("UPDATE credentials SET last_used = ? WHERE key = ?", (when, key))
+        except StoreUnavailable:
+            pass  # a busy store must not fail a request over bookkeeping
+
+    # -- people --------------------------------------------------------------------
+    def add_person(self, username, password_hash, *, email=None, is_admin=False) -> Person:
+        created = _now().isoformat()
+        with self._write() as conn:
+            try:
+                pid = conn.execute(
+                    "INSERT INTO people (username, email, password_hash, is_admin, created) VALUES (?, ?, ?, ?, ?)"
+                    " RETURNING id",
+                    (username, email, password_hash, int(is_admin), created),
+                ).fetchone()[0]
+            except sqlite3.IntegrityError:
+                raise Conflict(f"a person named {username!r} exists already", location="username") from None
+        return Person(pid, username, email, password_hash, is_admin, created)
+
+    def get_person(self, username: str) -> Person | None:
+        row = self.conn.execute(
+            "SELECT id, username, email, password_hash, is_admin, created FROM people WHERE username = ?",
+            (username,),
+        ).fetchone()
+        return Person(row[0], row[1], row[2], row[3], bool(row[4]), row[5]) if row else None
+
+
+class _WriteTransaction:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error; a lock held too long is a 503."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(f"the store is busy ({exc}); try again") from exc
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is None:
+            try:
+                self.conn.execute("COMMIT")
+                return False
+            except sqlite3.OperationalError as error:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise StoreUnavailable(f"the store could not commit ({error}); try again") from error
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+        if exc_type is sqlite3.OperationalError:
+            raise StoreUnavailable(f"the store is busy ({exc}); try again") from exc
+        return False
+
+
+def open_sqlite(url: str, config=None) -> SQLiteStore:
+    """``sqlite:///absolute/path.sqlite3``, ``sqlite:///relative/path`` or ``sqlite://:memory:``."""
+    path = url.split("://", 1)[1]
+    if path.startswith("/") and not path.startswith("//"):
+        path = path  # sqlite:///abs → /abs
+    synchronous = "FULL"
+    if config is not None:
+        synchronous = config.extra.get("sqlite_synchronous", "FULL")
+    return SQLiteStore(path, synchronous=synchronous)
+
+
+@hookimpl
+def register_stores():
+    from lrs.plugins import StoreBackend
+
+    return [StoreBackend(name="sqlite", factory=open_sqlite)]

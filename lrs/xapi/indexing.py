@@ -1,0 +1,101 @@
+"""What a statement can be found by: the index keys that turn every xAPI query filter
+into one lookup.
+
+Each key is ``kind:value``. ``agent:`` and ``activity:`` hold the actor/object
+matches of the ``agent`` and ``activity`` filters; ``ragent:`` and ``ractivity:``
+the broader matches of ``related_agents`` / ``related_activities``. Stores keep
+the keys in one index (key, sequence), so a filter is an ordered range scan.
+A statement that targets another by StatementRef also inherits the target's
+keys when stored (xAPI-Communication.md §2.1.3, "Filter Conditions for
+StatementRefs"); the store does that, because only it knows the target.
+"""
+
+from __future__ import annotations
+
+from lrs.xapi.agents import agent_key, agent_keys_with_members
+
+VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
+
+
+def _activities(obj) -> list[str]:
+    if isinstance(obj, dict):
+        obj = [obj]
+    return [a["id"] for a in obj or () if isinstance(a, dict) and "id" in a]
+
+
+def _context_keys(context: dict | None, ragents: set, ractivities: set) -> None:
+    if not context:
+        return
+    for prop in ("instructor", "team"):
+        if prop in context:
+            ragents.update(agent_keys_with_members(context[prop]))
+    for entry in context.get("contextAgents") or ():
+        ragents.update(agent_keys_with_members(entry.get("agent") or {}))
+    for entry in context.get("contextGroups") or ():
+        ragents.update(agent_keys_with_members(entry.get("group") or {}))
+    for activities in (context.get("contextActivities") or {}).values():
+        ractivities.update(_activities(activities))
+
+
+def index_keys(statement: dict) -> set[str]:
+    """Every key under which ``statement`` must be found."""
+    agents: set[str] = set()
+    ragents: set[str] = set()
+    activities: set[str] = set()
+    ractivities: set[str] = set()
+    keys: set[str] = {f"verb:{statement['verb']['id']}"}
+
+    actor = statement["actor"]
+    own = agent_key(actor)
+    if own:
+        agents.add(own)
+    ragents.update(agent_keys_with_members(actor))
+
+    obj = statement["object"]
+    kind = obj.get("objectType", "Activity")
+    if kind == "Activity":
+        activities.add(obj["id"])
+    elif kind in ("Agent", "Group"):
+        own = agent_key(obj)
+        if own:
+            agents.add(own)
+        ragents.update(agent_keys_with_members(obj))
+    elif kind == "SubStatement":
+        ragents.update(agent_keys_with_members(obj["actor"]))
+        sub_obj = obj["object"]
+        sub_kind = sub_obj.get("objectType", "Activity")
+        if sub_kind == "Activity":
+            ractivities.add(sub_obj["id"])
+        elif sub_kind in ("Agent", "Group"):
+            ragents.update(agent_keys_with_members(sub_obj))
+        _context_keys(obj.get("context"), ragents, ractivities)
+
+    if "authority" in statement:
+        ragents.update(agent_keys_with_members(statement["authority"]))
+    context = statement.get("context")
+    _context_keys(context, ragents, ractivities)
+    if context and "registration" in context:
+        keys.add(f"registration:{context['registration'].lower()}")
+
+    ragents |= agents
+    ractivities |= activities
+    keys.update(f"agent:{k}" for k in agents)
+    keys.update(f"ragent:{k}" for k in ragents)
+    keys.update(f"activity:{a}" for a in activities)
+    keys.update(f"ractivity:{a}" for a in ractivities)
+    return keys
+
+
+def statement_ref_target(statement: dict) -> str | None:
+    """The id of the statement this one targets by StatementRef, if any."""
+    obj = statement.get("object") or {}
+    if obj.get("objectType") == "StatementRef":
+        return obj["id"].lower()
+    return None
+
+
+def voided_target(statement: dict) -> str | None:
+    """The id a voiding statement voids, or None for any other statement."""
+    if statement["verb"]["id"] == VOIDED_VERB:
+        return statement_ref_target(statement)
+    return None

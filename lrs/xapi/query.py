@@ -1,0 +1,164 @@
+"""Statement query semantics (xAPI-Communication.md §2.1.3), free of HTTP and storage.
+
+:func:`parse_statement_query` turns the query parameters of GET /statements into
+a :class:`StatementQuery` or raises BadRequest naming the parameter at fault.
+Stores answer a StatementQuery; the ``more`` cursor round-trips it.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field, replace
+
+from lrs.errors import BadRequest
+from lrs.xapi.agents import agent_key
+from lrs.xapi.validation import is_iri, parse_timestamp, validate_agent, validate_uuid
+
+FORMATS = ("exact", "ids", "canonical")
+FILTER_PARAMS = (
+    "agent", "verb", "activity", "registration", "related_activities", "related_agents",
+    "since", "until", "limit", "format", "attachments", "ascending",
+)
+SINGLE_PARAMS = ("statementId", "voidedStatementId")
+ALL_PARAMS = FILTER_PARAMS + SINGLE_PARAMS + ("more",)
+
+
+def index_time(moment: dt.datetime) -> str:
+    """A UTC timestamp with microseconds: the sortable form stores compare ``stored`` in."""
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class StatementQuery:
+    """One query of the Statements resource, as stores answer it."""
+
+    agent: str | None = None           # agent key (lrs.xapi.agents.agent_key)
+    verb: str | None = None
+    activity: str | None = None
+    registration: str | None = None
+    related_agents: bool = False
+    related_activities: bool = False
+    since: str | None = None           # index_time() form, exclusive
+    until: str | None = None           # index_time() form, inclusive
+    limit: int = 0                     # 0: the server's default
+    ascending: bool = False
+    format: str = "exact"
+    attachments: bool = False
+    #: only statements stored under this credential key (``statements/read/mine``)
+    authority_key: str | None = None
+    #: paging: continue after this sequence number, and never past ``upto``
+    after: int | None = None
+    upto: int | None = None
+    #: the agent filter as sent, kept so a ``more`` link can repeat it
+    extra: dict = field(default_factory=dict)
+
+    def index_keys(self) -> list[str]:
+        """The index keys a matching statement must all have."""
+        keys = []
+        if self.agent:
+            keys.append(("ragent:" if self.related_agents else "agent:") + self.agent)
+        if self.verb:
+            keys.append("verb:" + self.verb)
+        if self.activity:
+            keys.append(("ractivity:" if self.related_activities else "activity:") + self.activity)
+        if self.registration:
+            keys.append("registration:" + self.registration)
+        return keys
+
+    def to_cursor(self, after: int, upto: int) -> str:
+        data = {k: v for k, v in asdict(replace(self, after=after, upto=upto)).items() if v not in (None, False, {}, "")}
+        raw = json.dumps(data, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def from_cursor(cls, token: str) -> "StatementQuery":
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            data = json.loads(raw)
+            query = cls(**data)
+            if not isinstance(query.after, int) or not isinstance(query.upto, int):
+                raise ValueError
+            return query
+        except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError, base64.binascii.Error):
+            raise BadRequest("the 'more' cursor is not one this LRS issued", location="more") from None
+
+
+def _boolean(params: dict, name: str) -> bool:
+    value = params.get(name)
+    if value is None:
+        return False
+    if value not in ("true", "false"):
+        raise BadRequest(f"must be true or false, not {value!r}", location=name)
+    return value == "true"
+
+
+def _iri(params: dict, name: str) -> str | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    if not is_iri(value):
+        raise BadRequest(f"must be an IRI, not {value!r}", location=name)
+    return value
+
+
+def parse_agent_param(value: str, *, name: str = "agent", version: str = "1.0.3") -> dict:
+    """The JSON Agent or identified Group of a query parameter."""
+    try:
+        agent = json.loads(value)
+    except (ValueError, TypeError):
+        raise BadRequest("must be a JSON Agent or Group object", location=name) from None
+    validate_agent(agent, version=version, location=name)
+    if agent_key(agent) is None:
+        raise BadRequest("must identify an Agent or Group by mbox, mbox_sha1sum, openid or account", location=name)
+    return agent
+
+
+def check_known(params: dict, allowed=ALL_PARAMS) -> None:
+    for name in params:
+        if name not in allowed:
+            raise BadRequest(f"unknown query parameter {name!r}", location=name)
+
+
+def parse_format(params: dict) -> str:
+    value = params.get("format", "exact")
+    if value not in FORMATS:
+        raise BadRequest(f"must be one of {', '.join(FORMATS)}, not {value!r}", location="format")
+    return value
+
+
+def parse_statement_query(params: dict, *, version: str = "1.0.3", max_limit: int = 1000) -> StatementQuery:
+    """The StatementQuery of GET /statements parameters (without statementId or more)."""
+    check_known(params, FILTER_PARAMS)
+    agent = None
+    if "agent" in params:
+        agent = agent_key(parse_agent_param(params["agent"], version=version))
+    registration = params.get("registration")
+    if registration is not None:
+        validate_uuid(registration, location="registration")
+        registration = registration.lower()
+    since = params.get("since")
+    until = params.get("until")
+    since_ts = parse_timestamp(since, location="since", version=version) if since is not None else None
+    until_ts = parse_timestamp(until, location="until", version=version) if until is not None else None
+    limit = params.get("limit", "0")
+    if not limit.isdigit():
+        raise BadRequest(f"must be a non-negative integer, not {limit!r}", location="limit")
+    limit = int(limit)
+    if limit > max_limit:
+        limit = max_limit
+    return StatementQuery(
+        agent=agent,
+        verb=_iri(params, "verb"),
+        activity=_iri(params, "activity"),
+        registration=registration,
+        related_agents=_boolean(params, "related_agents"),
+        related_activities=_boolean(params, "related_activities"),
+        since=index_time(since_ts) if since_ts else None,
+        until=index_time(until_ts) if until_ts else None,
+        limit=limit,
+        ascending=_boolean(params, "ascending"),
+        format=parse_format(params),
+        attachments=_boolean(params, "attachments"),
+    )

@@ -1,0 +1,87 @@
+"""What the LRS adds to a statement it accepts, and when two statements are the same.
+
+xAPI-Data.md §2.4.1: the LRS sets ``id`` when absent, ``stored``, ``authority``
+and ``version``; §2.3.3: a re-sent statement with the same id must match.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from lrs.errors import BadRequest
+from lrs.xapi.indexing import VOIDED_VERB, index_keys, statement_ref_target, voided_target
+from lrs.xapi.query import index_time
+
+LRS_SET = ("stored", "authority", "version", "id")
+
+
+def stored_text(moment: dt.datetime) -> str:
+    """The ``stored`` property: UTC with millisecond precision."""
+    moment = moment.astimezone(dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@dataclass
+class PreparedStatement:
+    """A validated statement ready for a store, with what the store indexes."""
+
+    id: str
+    statement: dict
+    keys: set[str]
+    authority_key: str | None
+    ref_target: str | None = None
+    voids: str | None = None
+    fill_timestamp: bool = False
+    stored: str = field(default="")  # index_time() form, set by stamp()
+
+    def stamp(self, moment: dt.datetime) -> None:
+        """Set ``stored`` (and ``timestamp`` where the version requires it) at commit time."""
+        moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)  # as precise as shown
+        text = stored_text(moment)
+        self.statement["stored"] = text
+        if self.fill_timestamp and "timestamp" not in self.statement:
+            self.statement["timestamp"] = text
+        self.stored = index_time(moment)
+
+
+def prepare(statement: dict, *, authority: dict, authority_key: str | None, version: str,
+            statement_id: str | None = None) -> PreparedStatement:
+    """Complete a validated statement with what the LRS sets, and derive its index keys."""
+    if statement_id is not None:
+        sent = statement.get("id")
+        if sent is not None and sent.lower() != statement_id.lower():
+            raise BadRequest("the statement's id differs from the statementId parameter", location="statementId")
+        statement["id"] = statement_id
+    statement_id = statement.get("id") or str(uuid.uuid4())
+    statement["id"] = statement_id
+    statement["authority"] = authority
+    statement.pop("stored", None)
+    if "version" not in statement:
+        statement["version"] = "2.0.0" if version.startswith("2.") else "1.0.0"
+    voids = voided_target(statement)
+    if statement["verb"]["id"] == VOIDED_VERB and voids is None:
+        raise BadRequest("a voiding statement's object must be a StatementRef", location="statement.object")
+    return PreparedStatement(
+        id=statement_id.lower(),
+        statement=statement,
+        keys=index_keys(statement),
+        authority_key=authority_key,
+        ref_target=statement_ref_target(statement),
+        voids=voids,
+        fill_timestamp=version.startswith("2."),
+    )
+
+
+def _comparable(statement: dict) -> dict:
+    return {k: v for k, v in statement.items() if k not in LRS_SET}
+
+
+def same_statement(sent: dict, stored: dict) -> bool:
+    """Whether a re-sent statement matches the stored one (ignoring what the LRS set,
+    including a ``timestamp`` the LRS filled in because none was sent)."""
+    a, b = _comparable(sent), _comparable(stored)
+    if "timestamp" not in a and b.get("timestamp") == stored.get("stored"):
+        b.pop("timestamp", None)
+    return a == b

@@ -1,0 +1,92 @@
+"""flaskr-style fixtures: each test app has its own data folder and plugin manager."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from click.testing import CliRunner
+
+from lrs.app import create_app
+from lrs.auth.credentials import Credential, hash_secret, tool_authority
+
+SECRET_KEY = "test-secret-key"
+
+
+@pytest.fixture
+def app(tmp_path):
+    return create_app({"home": tmp_path, "secret_key": SECRET_KEY})
+
+
+@pytest.fixture
+def store(app):
+    return app.extensions["lrs"].store
+
+
+def add_credential(store, *, key="tool", secret="s3cret", scopes=("all",), name="test tool", person_id=None):
+    store.add_credential(Credential(
+        key=key, name=name, scopes=tuple(scopes), authority=tool_authority(key, name), person_id=person_id,
+        created="2026-01-01T00:00:00+00:00", secret_hash=hash_secret(secret, SECRET_KEY),
+    ))
+    return auth_header(key, secret)
+
+
+def auth_header(key: str, secret: str) -> dict:
+    token = base64.b64encode(f"{key}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+class XAPIClient:
+    """A test client that sends the xAPI version header and credentials by default."""
+
+    def __init__(self, client, headers, version="1.0.3"):
+        self.client = client
+        self.headers = headers
+        self.version = version
+
+    def _headers(self, extra):
+        headers = {"X-Experience-API-Version": self.version, **self.headers}
+        headers.update(extra or {})
+        return {k: v for k, v in headers.items() if v is not None}
+
+    def open(self, method, path, *, headers=None, **kwargs):
+        return self.client.open(path, method=method, headers=self._headers(headers), **kwargs)
+
+    def get(self, path, **kw):
+        return self.open("GET", path, **kw)
+
+    def head(self, path, **kw):
+        return self.open("HEAD", path, **kw)
+
+    def post(self, path, **kw):
+        return self.open("POST", path, **kw)
+
+    def put(self, path, **kw):
+        return self.open("PUT", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.open("DELETE", path, **kw)
+
+
+@pytest.fixture
+def client(app, store):
+    return XAPIClient(app.test_client(), add_credential(store))
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch):
+    monkeypatch.setenv("LRS_HOME", str(tmp_path))
+    monkeypatch.delenv("LRS_STORE", raising=False)
+    return CliRunner()
+
+
+def statement(**overrides) -> dict:
+    """A small valid statement; keyword arguments replace its top-level properties."""
+    body = {
+        "actor": {"objectType": "Agent", "name": "Ada", "mbox": "mailto:ada@example.org"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en-US": "experienced"}},
+        "object": {"objectType": "Activity", "id": "http://example.org/activities/reading",
+                   "definition": {"name": {"en-US": "Reading", "fr": "Lecture"}}},
+    }
+    body.update(overrides)
+    return body
