@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 
 from flask import current_app, g, request
 
-from lrs.errors import BadRequest
+from lrs.errors import BadRequest, Unauthorized
 from lrs.xapi import versions
 
 #: form fields of the alternate syntax that stand for HTTP headers
@@ -118,8 +118,11 @@ def authenticate(xreq: XAPIRequest):
     ctx = current_app.extensions["lrs"]
     # the hook may read the Authorization header from the form body of an alternate-syntax request
     proxy = _HeaderView(request, xreq.headers)
-    xreq.credential = ctx.pm.hook.authority_from_request(request=proxy, store=ctx.store, config=ctx.config)
-    return xreq.credential
+    credential = ctx.pm.hook.authority_from_request(request=proxy, store=ctx.store, config=ctx.config)
+    if credential is None:
+        raise Unauthorized("no authentication scheme of this LRS recognised the request")
+    xreq.credential = credential
+    return credential
 
 
 class _HeaderView:

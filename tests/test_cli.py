@@ -1,0 +1,77 @@
+"""The ``lrs`` command."""
+
+from __future__ import annotations
+
+import json
+
+from lrs.cli import cli
+
+
+def test_help_on_every_command(runner):
+    for args in ([], ["init"], ["serve"], ["credentials"], ["credentials", "create"], ["credentials", "list"],
+                 ["credentials", "revoke"], ["check"], ["plugins"]):
+        result = runner.invoke(cli, args + ["--help"])
+        assert result.exit_code == 0, (args, result.output)
+        assert "Usage:" in result.output
+
+
+def test_init_prints_first_login_once_and_keeps_it(runner, tmp_path):
+    first = runner.invoke(cli, ["init", "--json"])
+    assert first.exit_code == 0, first.output
+    info = json.loads(first.output)
+    assert info["admin"]["username"] == "admin" and info["credential"]["secret"]
+    again = json.loads(runner.invoke(cli, ["init", "--json"]).output)
+    assert again == info
+    assert (tmp_path / "lrs.sqlite3").exists()
+    assert oct((tmp_path / "first-login.json").stat().st_mode)[-3:] == "600"
+
+
+def test_credentials_create_json_prints_only_key_and_secret(runner):
+    result = runner.invoke(cli, ["credentials", "create", "--scope", "all", "--json"])
+    assert result.exit_code == 0
+    assert set(json.loads(result.stdout)) == {"key", "secret"}
+
+
+def test_credentials_list_and_revoke(runner):
+    key = json.loads(runner.invoke(cli, ["credentials", "create", "--name", "quiz", "--scope",
+                                         "statements/write", "--json"]).stdout)["key"]
+    listed = json.loads(runner.invoke(cli, ["credentials", "list", "--json"]).stdout)
+    assert [c["key"] for c in listed] == [key]
+    assert listed[0]["scopes"] == ["statements/write"]
+    assert runner.invoke(cli, ["credentials", "revoke", key]).exit_code == 0
+    assert runner.invoke(cli, ["credentials", "revoke", key]).exit_code != 0
+    assert json.loads(runner.invoke(cli, ["credentials", "list", "--json"]).stdout)[0]["revoked"]
+
+
+def test_credentials_with_unknown_scope_or_person_fail_clearly(runner):
+    bad_scope = runner.invoke(cli, ["credentials", "create", "--scope", "everything"])
+    assert bad_scope.exit_code != 0 and "unknown scope" in bad_scope.output
+    bad_person = runner.invoke(cli, ["credentials", "create", "--person", "nobody"])
+    assert bad_person.exit_code != 0 and "no person" in bad_person.output
+
+
+def test_credential_for_a_person(runner):
+    runner.invoke(cli, ["init"])
+    result = runner.invoke(cli, ["credentials", "create", "--person", "admin", "--json"])
+    assert result.exit_code == 0
+    listed = json.loads(runner.invoke(cli, ["credentials", "list", "--json"]).stdout)
+    assert any(c["person_id"] is not None for c in listed)
+
+
+def test_check_reports_ok_and_problems(runner, tmp_path):
+    runner.invoke(cli, ["init"])
+    ok = runner.invoke(cli, ["check"])
+    assert ok.exit_code == 0 and "ok" in ok.output
+    import sqlite3
+
+    conn = sqlite3.connect(tmp_path / "lrs.sqlite3")
+    conn.execute("INSERT INTO statement_index (term, seq) VALUES (1, 999)")
+    conn.commit()
+    conn.close()
+    bad = runner.invoke(cli, ["check"])
+    assert bad.exit_code == 1 and "point at no statement" in bad.output
+
+
+def test_plugins_lists_builtins(runner):
+    result = runner.invoke(cli, ["plugins"])
+    assert "lrs.store.sqlite: register_stores" in result.output

@@ -1,0 +1,216 @@
+"""The plugin spine: every hook is documented and exercised; plugins are isolated per app."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+from flask import Blueprint, Response
+
+from lrs import hookspecs
+from lrs.app import create_app
+from lrs.errors import BadRequest
+from lrs.hookspecs import hookimpl
+from lrs.plugins import DEFAULT_PLUGINS, DuplicateRegistration, StoreBackend, get_plugin_manager, list_plugins
+from lrs.store.sqlite import open_sqlite
+from tests.conftest import SECRET_KEY, XAPIClient, add_credential, statement
+
+DOCS = Path(__file__).parent.parent / "docs" / "plugins.md"
+HOOKS = sorted(name for name in dir(hookspecs) if hasattr(getattr(hookspecs, name), "lrs_spec"))
+
+
+def test_hooks_are_found():
+    assert {"startup", "register_routes", "register_stores", "authority_from_request",
+            "validate_statement", "statements_stored", "handle_exception", "register_commands"} <= set(HOOKS)
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_hook_is_documented_with_its_signature(hook):
+    text = DOCS.read_text()
+    heading = re.search(rf"^## {hook}\((.*)\)$", text, re.M)
+    assert heading, f"docs/plugins.md has no '## {hook}(…)' heading"
+    import inspect
+
+    params = list(inspect.signature(getattr(hookspecs, hook)).parameters)
+    assert [p.strip() for p in heading.group(1).split(",") if p.strip()] == params
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_hook_has_a_test(hook):
+    source = Path(__file__).read_text()
+    assert f"def test_hook_{hook}" in source, f"no test_hook_{hook} in tests/test_plugins.py"
+
+
+def _app(tmp_path, *plugins, **config):
+    return create_app({"home": tmp_path, "secret_key": SECRET_KEY, **config}, plugins=plugins)
+
+
+def _client(app):
+    return XAPIClient(app.test_client(), add_credential(app.extensions["lrs"].store))
+
+
+def _post(client, body):
+    return client.post("/xapi/statements", data=json.dumps(body), content_type="application/json")
+
+
+def test_hook_startup(tmp_path):
+    class Plugin:
+        @hookimpl
+        def startup(self, app):
+            app.extensions["started"] = True
+
+    assert _app(tmp_path, Plugin()).extensions["started"] is True
+
+
+def test_hook_register_routes(tmp_path):
+    bp = Blueprint("hello", __name__, url_prefix="/hello")
+    bp.add_url_rule("/", "hello", lambda: "hello there")
+
+    class Plugin:
+        @hookimpl
+        def register_routes(self, app):
+            return [bp]
+
+    assert _app(tmp_path, Plugin()).test_client().get("/hello/").data == b"hello there"
+
+
+def test_hook_register_stores(tmp_path):
+    opened = []
+
+    def factory(url, config):
+        opened.append(url)
+        return open_sqlite("sqlite:///" + str(tmp_path / "other.sqlite3"))
+
+    class Plugin:
+        @hookimpl
+        def register_stores(self):
+            return [StoreBackend(name="custom", factory=factory)]
+
+    _app(tmp_path, Plugin(), store="custom://anything")
+    assert opened == ["custom://anything"]
+    assert (tmp_path / "other.sqlite3").exists()
+
+
+def test_duplicate_store_names_are_refused(tmp_path):
+    class Plugin:
+        @hookimpl
+        def register_stores(self):
+            return [StoreBackend(name="sqlite", factory=open_sqlite)]
+
+    with pytest.raises(DuplicateRegistration):
+        _app(tmp_path, Plugin())
+
+
+def test_hook_register_commands(monkeypatch, tmp_path):
+    class Plugin:
+        @hookimpl
+        def register_commands(self, cli):
+            @cli.command(name="hello-plugin")
+            def hello():
+                click.echo("hello from a plugin")
+
+    group = click.Group()
+    get_plugin_manager(extra_plugins=[Plugin()]).hook.register_commands(cli=group)
+    assert CliRunner().invoke(group, ["hello-plugin"]).output == "hello from a plugin\n"
+
+
+def test_hook_authority_from_request(tmp_path):
+    class Plugin:
+        @hookimpl
+        def authority_from_request(self, request, store, config):
+            if request.headers.get("Authorization") == "Bearer let-me-in":
+                return store.get_credential("tool")
+            return None
+
+    app = _app(tmp_path, Plugin())
+    add_credential(app.extensions["lrs"].store)
+    token = XAPIClient(app.test_client(), {"Authorization": "Bearer let-me-in"})
+    assert token.get("/xapi/statements").status_code == 200
+    nobody = XAPIClient(app.test_client(), {"Authorization": "Bearer nope"})
+    assert nobody.get("/xapi/statements").status_code == 401
+
+
+def test_hook_validate_statement(tmp_path):
+    class Plugin:
+        @hookimpl
+        def validate_statement(self, statement, version, credential):
+            if "context" not in statement:
+                raise BadRequest("this deployment requires a context", location="statement.context")
+
+    app = _app(tmp_path, Plugin())
+    client = _client(app)
+    response = _post(client, [statement(context={"registration": str(uuid.uuid4())}), statement()])
+    assert response.status_code == 400
+    assert response.json["message"] == "this deployment requires a context"
+    assert app.extensions["lrs"].store.statement_count() == 0
+
+
+def test_hook_statements_stored(tmp_path):
+    seen = []
+
+    class Plugin:
+        @hookimpl
+        def statements_stored(self, statements, store, credential):
+            seen.append(([s["id"] for s in statements], store.statement_count(), credential.key))
+
+    client = _client(_app(tmp_path, Plugin()))
+    ids = _post(client, [statement(), statement()]).json
+    assert seen == [(ids, 2, "tool")]
+
+
+def test_statements_stored_failure_does_not_fail_the_request(tmp_path):
+    class Plugin:
+        @hookimpl
+        def statements_stored(self, statements, store, credential):
+            raise RuntimeError("forwarder down")
+
+    app = _app(tmp_path, Plugin())
+    assert _post(_client(app), statement()).status_code == 200
+    assert app.extensions["lrs"].store.statement_count() == 1
+
+
+def test_hook_handle_exception(tmp_path):
+    class Plugin:
+        @hookimpl
+        def handle_exception(self, error, request):
+            if isinstance(error, BadRequest):
+                return Response("custom: " + error.message, status=400)
+            return None
+
+    client = _client(_app(tmp_path, Plugin()))
+    response = client.get("/xapi/statements?limit=x")
+    assert response.status_code == 400
+    assert response.data.startswith(b"custom: ")
+
+
+def test_default_plugins_are_registered_and_can_be_disabled(tmp_path):
+    names = {p["name"] for p in list_plugins(get_plugin_manager())}
+    assert set(DEFAULT_PLUGINS) <= names
+    app = _app(tmp_path, disable_plugins=("lrs.auth.basic",))
+    response = XAPIClient(app.test_client(), {}).get("/xapi/statements")
+    assert response.status_code == 401  # no scheme left that can authenticate
+
+
+def test_misspelled_hook_fails_loudly():
+    class Plugin:
+        @hookimpl
+        def statement_stored(self, statements):  # missing "s"
+            pass
+
+    with pytest.raises(Exception, match="unknown hook"):
+        get_plugin_manager(extra_plugins=[Plugin()])
+
+
+def test_plugins_do_not_leak_between_apps(tmp_path):
+    class Plugin:
+        @hookimpl
+        def startup(self, app):
+            app.extensions["marked"] = True
+
+    assert "marked" in _app(tmp_path / "a", Plugin()).extensions
+    assert "marked" not in _app(tmp_path / "b").extensions
