@@ -71,13 +71,14 @@ def _store(xreq: XAPIRequest, statements: list, *, statement_id: str | None = No
             location="body",
         )
     single = statement_id is not None
+    define = bool({"define", "all"} & set(credential.scopes))
     prepared = []
     seen: set[str] = set()
     for position, statement in enumerate(statements):
         location = "statement" if single else f"statement[{position}]"
         validate_statement(statement, version=xreq.version, location=location)
         item = prepare(statement, authority=credential.authority, authority_key=credential.key,
-                       version=xreq.version, statement_id=statement_id)
+                       version=xreq.version, statement_id=statement_id, define=define)
         if item.id in seen:
             raise BadRequest(f"the batch has the statement id {item.id} twice", location=f"{location}.id")
         seen.add(item.id)

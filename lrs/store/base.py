@@ -11,7 +11,10 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass
 
+from typing import Callable
+
 from lrs.auth.credentials import Credential
+from lrs.xapi.documents import Document, DocumentRef
 from lrs.xapi.query import StatementQuery
 from lrs.xapi.statements import PreparedStatement
 
@@ -80,6 +83,31 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def statement_count(self) -> int: ...
+
+    # -- documents (state, activity profile, agent profile) ---------------------------
+    @abc.abstractmethod
+    def get_document(self, ref: DocumentRef) -> Document | None: ...
+
+    @abc.abstractmethod
+    def document_ids(self, ref: DocumentRef, since: str | None = None) -> list[tuple[str, str]]:
+        """(id, updated) of every document in the ref's scope, updated after ``since`` if given."""
+
+    @abc.abstractmethod
+    def change_document(self, ref: DocumentRef,
+                        change: Callable[[Document | None], Document | None]) -> Document | None:
+        """Atomically replace a document by ``change(current)``; ``None`` deletes it.
+
+        ``change`` may raise (a failed precondition): then nothing changes.
+        """
+
+    @abc.abstractmethod
+    def delete_documents(self, ref: DocumentRef) -> int:
+        """Delete every document in the ref's scope; return how many."""
+
+    # -- activities ----------------------------------------------------------------
+    @abc.abstractmethod
+    def get_activity(self, activity_id: str) -> dict | None:
+        """The canonical Activity object kept from statements, or None."""
 
     # -- credentials -----------------------------------------------------------
     @abc.abstractmethod

@@ -24,6 +24,8 @@ from lrs.auth.credentials import Credential
 from lrs.errors import Conflict, StoreUnavailable
 from lrs.hookspecs import hookimpl
 from lrs.store.base import Person, StatementPage, Store, StoredStatement
+from lrs.xapi.activities import merge_activity
+from lrs.xapi.documents import Document, DocumentRef
 from lrs.xapi.query import StatementQuery
 from lrs.xapi.statements import PreparedStatement, same_statement
 
@@ -49,6 +51,23 @@ CREATE TABLE IF NOT EXISTS statement_index (
     seq INTEGER NOT NULL,
     PRIMARY KEY (term, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS documents (
+    kind TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    activity_id TEXT,
+    agent TEXT,
+    content_type TEXT NOT NULL,
+    content BLOB NOT NULL,
+    etag TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    PRIMARY KEY (kind, scope, doc_id)
+);
+CREATE INDEX IF NOT EXISTS documents_agent ON documents (agent) WHERE agent IS NOT NULL;
+CREATE TABLE IF NOT EXISTS activities (
+    activity_id TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS credentials (
     key TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -218,6 +237,8 @@ class SQLiteStore(Store):
                     " JOIN statement_index i ON i.seq = ? WHERE r.ref_target = ?",
                     (seq, prepared.id),
                 )
+                if prepared.definitions:
+                    self._define_activities(conn, prepared.definitions)
                 if prepared.voids:
                     conn.execute(
                         "UPDATE statements SET voided = 1 WHERE id = ? AND voids IS NULL", (prepared.voids,)
@@ -293,6 +314,58 @@ class SQLiteStore(Store):
 
     def statement_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM statements").fetchone()[0]
+
+    # -- documents -------------------------------------------------------------------
+    def get_document(self, ref: DocumentRef) -> Document | None:
+        return self._document(self.conn, ref)
+
+    @staticmethod
+    def _document(conn, ref: DocumentRef) -> Document | None:
+        row = conn.execute(
+            "SELECT content_type, content, etag, updated FROM documents WHERE kind = ? AND scope = ? AND doc_id = ?",
+            (ref.kind, ref.scope, ref.doc_id),
+        ).fetchone()
+        return Document(row[0], bytes(row[1]), row[2], row[3]) if row else None
+
+    def document_ids(self, ref: DocumentRef, since: str | None = None) -> list[tuple[str, str]]:
+        sql = "SELECT doc_id, updated FROM documents WHERE kind = ? AND scope = ?"
+        params: list = [ref.kind, ref.scope]
+        if since is not None:
+            sql += " AND updated > ?"
+            params.append(since)
+        return [(r[0], r[1]) for r in self.conn.execute(sql + " ORDER BY doc_id", params)]
+
+    def change_document(self, ref, change):
+        with self._write() as conn:
+            new = change(self._document(conn, ref))
+            if new is None:
+                conn.execute("DELETE FROM documents WHERE kind = ? AND scope = ? AND doc_id = ?",
+                             (ref.kind, ref.scope, ref.doc_id))
+            else:
+                conn.execute(
+                    "INSERT OR REPLACE INTO documents (kind, scope, doc_id, activity_id, agent, content_type,"
+                    " content, etag, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (ref.kind, ref.scope, ref.doc_id, ref.activity_id, ref.agent, new.content_type,
+                     new.content, new.etag, new.updated),
+                )
+        return new
+
+    def delete_documents(self, ref: DocumentRef) -> int:
+        with self._write() as conn:
+            return conn.execute("DELETE FROM documents WHERE kind = ? AND scope = ?",
+                                (ref.kind, ref.scope)).rowcount
+
+    # -- activities ----------------------------------------------------------------------
+    def get_activity(self, activity_id: str) -> dict | None:
+        row = self.conn.execute("SELECT body FROM activities WHERE activity_id = ?", (activity_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def _define_activities(self, conn, activities: list[dict]) -> None:
+        for activity in activities:
+            row = conn.execute("SELECT body FROM activities WHERE activity_id = ?", (activity["id"],)).fetchone()
+            merged = merge_activity(json.loads(row[0]) if row else None, activity)
+            conn.execute("INSERT OR REPLACE INTO activities (activity_id, body) VALUES (?, ?)",
+                         (activity["id"], dumps(merged)))
 
     # -- credentials -------------------------------------------------------------
     _CREDENTIAL_COLUMNS = "key, name, scopes, authority, person_id, created, revoked, last_used, secret_hash"

@@ -55,3 +55,15 @@ def ids_only(agent: dict) -> dict:
     if agent.get("objectType") == "Group" and "member" in agent and ifi is None:
         out["member"] = [ids_only(m) for m in agent["member"]]
     return out
+
+
+def person_object(agents: list[dict]) -> dict:
+    """A Person object (xAPI-Communication.md §2.6.2) combining what is known of one person."""
+    person: dict = {"objectType": "Person"}
+    for agent in agents:
+        for prop in ("name",) + IFI_PROPERTIES:
+            if prop in agent:
+                values = person.setdefault(prop, [])
+                if agent[prop] not in values:
+                    values.append(agent[prop])
+    return person

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from lrs.errors import BadRequest
+from lrs.xapi.activities import activities_in
 from lrs.xapi.indexing import VOIDED_VERB, index_keys, statement_ref_target, voided_target
 from lrs.xapi.query import index_time
 
@@ -34,6 +35,8 @@ class PreparedStatement:
     ref_target: str | None = None
     voids: str | None = None
     fill_timestamp: bool = False
+    #: activities whose definitions this statement may set (credential with the define scope)
+    definitions: list[dict] = field(default_factory=list)
     stored: str = field(default="")  # index_time() form, set by stamp()
 
     def stamp(self, moment: dt.datetime) -> None:
@@ -47,7 +50,7 @@ class PreparedStatement:
 
 
 def prepare(statement: dict, *, authority: dict, authority_key: str | None, version: str,
-            statement_id: str | None = None) -> PreparedStatement:
+            statement_id: str | None = None, define: bool = False) -> PreparedStatement:
     """Complete a validated statement with what the LRS sets, and derive its index keys."""
     if statement_id is not None:
         sent = statement.get("id")
@@ -71,6 +74,7 @@ def prepare(statement: dict, *, authority: dict, authority_key: str | None, vers
         ref_target=statement_ref_target(statement),
         voids=voids,
         fill_timestamp=version.startswith("2."),
+        definitions=activities_in(statement) if define else [],
     )
 
 
