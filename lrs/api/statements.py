@@ -25,6 +25,7 @@ from lrs.xapi.query import (
     parse_statement_query,
 )
 from lrs.xapi.statements import prepare
+from lrs.xapi.versions import is_v2
 from lrs.xapi.validation import validate_statement, validate_uuid
 
 log = logging.getLogger(__name__)
@@ -132,9 +133,14 @@ def _consistent_through(response: Response) -> Response:
 
 
 def _render(json_text: str, fmt: str, xreq: XAPIRequest) -> str:
-    if fmt == "exact":
+    downgrade = not is_v2(xreq.version) and formats.needs_downgrade(json_text)
+    if fmt == "exact" and not downgrade:
         return json_text
     statement = orjson.loads(json_text)
+    if downgrade:
+        statement = formats.downgrade(statement)
+    if fmt == "exact":
+        return orjson.dumps(statement).decode()
     if fmt == "ids":
         statement = formats.ids(statement)
     else:

@@ -64,8 +64,11 @@ class Store(abc.ABC):
 
     # -- statements ----------------------------------------------------------
     @abc.abstractmethod
-    def store_statements(self, statements: list[PreparedStatement]) -> list[str]:
+    def store_statements(self, statements: list[PreparedStatement], attachments: dict | None = None) -> list[str]:
         """Store a batch all or nothing; return the ids of the statements newly stored.
+
+        ``attachments`` maps a SHA-2 hash to an object with ``content_type`` and
+        ``content``; each body is stored once however many statements share it.
 
         Each statement is stamped (``stored``) inside the transaction. A statement whose
         id exists already is skipped when it is the same statement and raises Conflict
@@ -83,6 +86,10 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def statement_count(self) -> int: ...
+
+    @abc.abstractmethod
+    def get_attachments(self, hashes: list[str]) -> dict[str, tuple[str, bytes]]:
+        """(content type, body) of each stored attachment among ``hashes``."""
 
     # -- documents (state, activity profile, agent profile) ---------------------------
     @abc.abstractmethod

@@ -64,6 +64,11 @@ CREATE TABLE IF NOT EXISTS documents (
     PRIMARY KEY (kind, scope, doc_id)
 );
 CREATE INDEX IF NOT EXISTS documents_agent ON documents (agent) WHERE agent IS NOT NULL;
+CREATE TABLE IF NOT EXISTS attachments (
+    sha2 TEXT PRIMARY KEY,
+    content_type TEXT NOT NULL,
+    content BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS activities (
     activity_id TEXT PRIMARY KEY,
     body TEXT NOT NULL
@@ -192,10 +197,13 @@ class SQLiteStore(Store):
             return None
         return conn.execute("INSERT INTO terms (term) VALUES (?) RETURNING id", (term,)).fetchone()[0]
 
-    def store_statements(self, statements: list[PreparedStatement]) -> list[str]:
+    def store_statements(self, statements: list[PreparedStatement], attachments: dict | None = None) -> list[str]:
         new_ids: list[str] = []
         new_terms: dict[str, int] = {}
         with self._write() as conn:
+            for sha2, part in (attachments or {}).items():
+                conn.execute("INSERT OR IGNORE INTO attachments (sha2, content_type, content) VALUES (?, ?, ?)",
+                             (sha2, part.content_type, part.content))
             last = conn.execute("SELECT stored FROM statements ORDER BY seq DESC LIMIT 1").fetchone()
             moment = _now()
             if last and moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") < last[0]:
@@ -314,6 +322,15 @@ class SQLiteStore(Store):
 
     def statement_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM statements").fetchone()[0]
+
+    def get_attachments(self, hashes: list[str]) -> dict[str, tuple[str, bytes]]:
+        found = {}
+        for sha2 in dict.fromkeys(hashes):
+            row = self.conn.execute("SELECT content_type, content FROM attachments WHERE sha2 = ?",
+                                    (sha2,)).fetchone()
+            if row:
+                found[sha2] = (row[0], bytes(row[1]))
+        return found
 
     # -- documents -------------------------------------------------------------------
     def get_document(self, ref: DocumentRef) -> Document | None:

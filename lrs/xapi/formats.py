@@ -136,3 +136,27 @@ def _ids_parts(statement: dict) -> dict:
 
 def ids(statement: dict) -> dict:
     return _ids_parts(statement)
+
+
+V2_CONTEXT_PROPERTIES = ("contextAgents", "contextGroups")
+
+
+def needs_downgrade(json_text: str) -> bool:
+    """Cheap test: could this stored statement hold properties a 1.0.3 reader must not see?"""
+    return any(f'"{prop}"' in json_text for prop in V2_CONTEXT_PROPERTIES)
+
+
+def downgrade(statement: dict) -> dict:
+    """The statement as a 1.0.3 reader may see it: without 2.0-only context properties."""
+    def strip(part: dict) -> None:
+        context = part.get("context")
+        if isinstance(context, dict):
+            for prop in V2_CONTEXT_PROPERTIES:
+                context.pop(prop, None)
+        obj = part.get("object")
+        if isinstance(obj, dict) and obj.get("objectType") == "SubStatement":
+            strip(obj)
+
+    out = copy.deepcopy(statement)
+    strip(out)
+    return out
