@@ -143,7 +143,7 @@ def parse_statement_query(params: dict, *, version: str = "1.0.3", max_limit: in
     since_ts = parse_timestamp(since, location="since", version=version) if since is not None else None
     until_ts = parse_timestamp(until, location="until", version=version) if until is not None else None
     limit = params.get("limit", "0")
-    if not limit.isdigit():
+    if not (limit.isascii() and limit.isdigit()):
         raise BadRequest(f"must be a non-negative integer, not {limit!r}", location="limit")
     limit = int(limit)
     if limit > max_limit:

@@ -36,7 +36,7 @@ BAD_QUERY = {
     "related_agents": ["TRUE", ""],
     "since": ["yesterday", "2020-13-01T00:00:00Z", "' OR 1=1 --", ""],
     "until": ["tomorrow", "2020-01-01"],
-    "limit": ["-1", "ten", "1.5", "", "99999999999999999999999"],
+    "limit": ["-1", "ten", "1.5", "", "²", "١٢"],
     "format": ["xml", "EXACT", ""],
     "attachments": ["maybe"],
     "ascending": ["up"],

@@ -1,0 +1,109 @@
+"""The data types of xAPI-Data.md §4: IRIs, UUIDs, language tags, timestamps, durations.
+
+Plain predicates and parsers, shared by the statement schemas and query parsing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_MBOX = re.compile(r"^mailto:[^@\s:/]+@[^@\s/]+$")
+_SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
+_SHA2 = re.compile(r"^(?:[0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128})$")
+# RFC 5646 language tags (langtag | privateuse | grandfathered irregular/regular)
+_LANGTAG = re.compile(
+    r"^(?:"
+    r"(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4}|[A-Za-z]{5,8})"  # language
+    r"(?:-[A-Za-z]{4})?"  # script
+    r"(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"  # region
+    r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"  # variants
+    r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*"  # extensions
+    r"(?:-[xX](?:-[A-Za-z0-9]{1,8})+)?"  # private use
+    r"|[xX](?:-[A-Za-z0-9]{1,8})+"
+    r"|en-GB-oed|i-ami|i-bnn|i-default|i-enochian|i-hak|i-klingon|i-lux|i-mingo|i-navajo|i-pwn|i-tao"
+    r"|i-tay|i-tsu|sgn-BE-FR|sgn-BE-NL|sgn-CH-DE|art-lojban|cel-gaulish|no-bok|no-nyn|zh-guoyu|zh-hakka"
+    r"|zh-min|zh-min-nan|zh-xiang"
+    r")$"
+)
+_TIMESTAMP = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})T(?P<h>\d{2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d+))?)?"
+    r"(?P<tz>Z|z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+_BASIC_TIMESTAMP = re.compile(
+    r"^(?P<date>\d{8})T(?P<h>\d{2})(?P<m>\d{2})(?:(?P<s>\d{2})(?:[.,](?P<f>\d+))?)?(?P<tz>Z|z|[+-]\d{2}(?:\d{2})?)?$"
+)
+_NUM = r"\d+(?:[.,]\d+)?"
+_DURATION = re.compile(
+    rf"^P(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}W)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$"
+)
+NEGATIVE_ZERO_OFFSETS = ("-00", "-0000", "-00:00")
+
+
+def is_iri(value) -> bool:
+    return isinstance(value, str) and _IRI.match(value) is not None
+
+
+def is_uuid(value) -> bool:
+    return isinstance(value, str) and _UUID.match(value) is not None
+
+
+def is_mbox(value) -> bool:
+    return isinstance(value, str) and _MBOX.match(value) is not None
+
+
+def is_sha1(value) -> bool:
+    return isinstance(value, str) and _SHA1.match(value) is not None
+
+
+def is_sha2(value) -> bool:
+    return isinstance(value, str) and _SHA2.match(value) is not None
+
+
+def is_language_tag(value) -> bool:
+    return isinstance(value, str) and _LANGTAG.match(value) is not None
+
+
+def is_duration(value) -> bool:
+    return isinstance(value, str) and _DURATION.match(value) is not None
+
+
+def parse_iso_timestamp(value) -> dt.datetime | None:
+    """A timezone-aware datetime for an ISO 8601 date-time, or None when it is not one.
+
+    A missing offset is read as UTC; the offsets -00, -0000 and -00:00 ("unknown
+    local offset" in RFC 3339) are refused, as xAPI requires.
+    """
+    if not isinstance(value, str):
+        return None
+    match = _TIMESTAMP.match(value) or _BASIC_TIMESTAMP.match(value)
+    if not match:
+        return None
+    tz = match.group("tz")
+    if tz in NEGATIVE_ZERO_OFFSETS:
+        return None
+    date = match.group("date")
+    if "-" not in date:
+        date = f"{date[:4]}-{date[4:6]}-{date[6:]}"
+    try:
+        year, month, day = (int(p) for p in date.split("-"))
+        hour, minute = int(match.group("h")), int(match.group("m"))
+        second = int(match.group("s") or 0)
+        fraction = match.group("f") or "0"
+        micro = int((fraction + "000000")[:6])
+        if tz in (None, "Z", "z"):
+            zone = dt.timezone.utc
+        else:
+            sign = -1 if tz[0] == "-" else 1
+            digits = tz[1:].replace(":", "")
+            offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+            if offset >= dt.timedelta(hours=24):
+                return None
+            zone = dt.timezone(sign * offset)
+        if hour == 24 and minute == 0 and second == 0 and micro == 0:
+            return dt.datetime(year, month, day, tzinfo=zone) + dt.timedelta(days=1)
+        return dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=zone)
+    except (ValueError, OverflowError):
+        return None

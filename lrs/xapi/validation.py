@@ -1,0 +1,612 @@
+"""Statement validation (xAPI-Data.md §2.4–2.5, §4) as marshmallow schemas.
+
+Strict: unknown properties are refused everywhere but inside extensions, JSON
+null is never a value, and booleans are not numbers. A failure becomes one
+:class:`lrs.errors.BadRequest` naming the field path and the rule. Schemas are
+built once per xAPI version (2.0 adds ``contextAgents``/``contextGroups``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
+
+from lrs.errors import BadRequest
+from lrs.xapi.datatypes import (
+    is_duration,
+    is_iri,
+    is_language_tag,
+    is_mbox,
+    is_sha1,
+    is_sha2,
+    is_uuid,
+    parse_iso_timestamp,
+)
+
+INTERACTION_TYPES = ("true-false", "choice", "fill-in", "long-fill-in", "matching", "performance",
+                     "sequencing", "likert", "numeric", "other")
+COMPONENTS_FOR = {"choice": ("choices",), "sequencing": ("choices",), "likert": ("scale",),
+                  "matching": ("source", "target"), "performance": ("steps",)}
+COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
+IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
+
+
+# -- strict scalar fields ---------------------------------------------------------------
+
+
+class Strict(fields.Field):
+    """A field of one JSON type; no coercion (``"1"`` is not a number, ``true`` is not 1)."""
+
+    json_types: tuple = ()
+    type_name = "value"
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) and bool not in self.json_types:
+            raise ValidationError(f"must be {self.type_name}, not a boolean")
+        if not isinstance(value, self.json_types):
+            raise ValidationError(f"must be {self.type_name}")
+        self.check(value)
+        return value
+
+    def check(self, value) -> None:
+        pass
+
+
+class String(Strict):
+    json_types = (str,)
+    type_name = "a string"
+
+
+class Boolean(Strict):
+    json_types = (bool,)
+    type_name = "true or false"
+
+
+class Number(Strict):
+    json_types = (int, float)
+    type_name = "a number"
+
+
+class Integer(Strict):
+    json_types = (int,)
+    type_name = "an integer"
+
+    def check(self, value):
+        if value < 0:
+            raise ValidationError("must not be negative")
+
+
+class IRI(String):
+    type_name = "an IRI"
+
+    def check(self, value):
+        if not is_iri(value):
+            raise ValidationError(f"must be an absolute IRI, not {value[:80]!r}")
+
+
+class UUID(String):
+    type_name = "a UUID"
+
+    def check(self, value):
+        if not is_uuid(value):
+            raise ValidationError(f"must be a UUID, not {value[:80]!r}")
+
+
+class Timestamp(String):
+    type_name = "an ISO 8601 timestamp"
+
+    def check(self, value):
+        if parse_iso_timestamp(value) is None:
+            raise ValidationError(f"must be an ISO 8601 timestamp (the offsets -00, -0000, -00:00 are not allowed), "
+                                  f"not {value[:80]!r}")
+
+
+class Duration(String):
+    type_name = "an ISO 8601 duration"
+
+    def check(self, value):
+        if not is_duration(value):
+            raise ValidationError(f"must be an ISO 8601 duration such as PT1H30M, not {value[:80]!r}")
+
+
+class LanguageTag(String):
+    type_name = "an RFC 5646 language tag"
+
+    def check(self, value):
+        if not is_language_tag(value):
+            raise ValidationError(f"must be an RFC 5646 language tag, not {value[:40]!r}")
+
+
+class Mbox(String):
+    type_name = "a mailto IRI"
+
+    def check(self, value):
+        if not is_mbox(value):
+            raise ValidationError(f"must be a mailto IRI such as mailto:ada@example.org, not {value[:80]!r}")
+
+
+class Sha1(String):
+    type_name = "a SHA-1 hex digest"
+
+    def check(self, value):
+        if not is_sha1(value):
+            raise ValidationError("must be the 40 hex digits of a SHA-1 digest")
+
+
+class Sha2(String):
+    type_name = "a SHA-2 hex digest"
+
+    def check(self, value):
+        if not is_sha2(value):
+            raise ValidationError("must be the hex digits of a SHA-2 digest")
+
+
+class Constant(String):
+    def __init__(self, *allowed, **kwargs):
+        super().__init__(**kwargs)
+        self.allowed = allowed
+
+    def check(self, value):
+        if value not in self.allowed:
+            raise ValidationError(f"must be {' or '.join(repr(a) for a in self.allowed)}, not {value[:40]!r}")
+
+
+class LanguageMap(fields.Field):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("must be a language map (an object of language tag: string)")
+        for tag, text in value.items():
+            if not is_language_tag(tag):
+                raise ValidationError({tag: [f"{tag[:40]!r} is not an RFC 5646 language tag"]})
+            if not isinstance(text, str):
+                raise ValidationError({tag: ["must be a string"]})
+        return value
+
+
+class Extensions(fields.Field):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("must be an object whose keys are IRIs")
+        for key in value:
+            if not is_iri(key):
+                raise ValidationError({key: [f"extension keys must be IRIs, not {key[:80]!r}"]})
+        return value
+
+
+class Version(String):
+    def __init__(self, prefixes, **kwargs):
+        super().__init__(**kwargs)
+        self.prefixes = prefixes
+
+    def check(self, value):
+        parts = value.split(".")
+        ok = (len(parts) == 3 and all(p.isdigit() for p in parts) and ".".join(parts[:2]) in self.prefixes)
+        if not ok:
+            raise ValidationError(f"must be a version of xAPI {' or '.join(p + '.x' for p in self.prefixes)}, "
+                                  f"not {value[:20]!r}")
+
+
+class Dispatch(fields.Field):
+    """A JSON object whose schema depends on its content (objectType)."""
+
+    def __init__(self, choose, *, many: bool = False, one_or_many: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.choose = choose
+        self.many = many
+        self.one_or_many = one_or_many
+
+    def _one(self, value):
+        if not isinstance(value, dict):
+            raise ValidationError("must be a JSON object")
+        return self.choose(value).load(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if self.many or (self.one_or_many and isinstance(value, list)):
+            if not isinstance(value, list):
+                raise ValidationError("must be an array")
+            errors = {}
+            for index, item in enumerate(value):
+                try:
+                    self._one(item)
+                except ValidationError as error:
+                    errors[index] = error.messages
+                    break
+            if errors:
+                raise ValidationError(errors)
+            return value
+        return self._one(value)
+
+
+class Base(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+# -- agents --------------------------------------------------------------------------------
+
+
+class AccountSchema(Base):
+    homePage = IRI(required=True)
+    name = String(required=True)
+
+
+def _count_ifis(data) -> int:
+    return sum(1 for key in IFIS if key in data)
+
+
+class AgentSchema(Base):
+    objectType = Constant("Agent")
+    name = String()
+    mbox = Mbox()
+    mbox_sha1sum = Sha1()
+    openid = IRI()
+    account = fields.Nested(AccountSchema)
+
+    @validates_schema
+    def one_ifi(self, data, **kwargs):
+        count = _count_ifis(data)
+        if count != 1:
+            raise ValidationError("an Agent must have exactly one of mbox, mbox_sha1sum, openid, account"
+                                  f" (it has {count})")
+
+
+class GroupSchema(Base):
+    objectType = Constant("Group", required=True)
+    name = String()
+    mbox = Mbox()
+    mbox_sha1sum = Sha1()
+    openid = IRI()
+    account = fields.Nested(AccountSchema)
+    member = Dispatch(lambda value: _agent_schema, many=True)
+
+    @validates_schema
+    def identified_or_members(self, data, **kwargs):
+        count = _count_ifis(data)
+        if count > 1:
+            raise ValidationError(f"a Group may have at most one inverse functional identifier (it has {count})")
+        if count == 0 and not data.get("member"):
+            raise ValidationError("an anonymous Group must list its members in 'member'")
+
+
+_agent_schema = AgentSchema()
+_group_schema = GroupSchema()
+
+
+def _agent_or_group(value):
+    kind = value.get("objectType", "Agent")
+    if kind == "Group":
+        return _group_schema
+    if kind == "Agent":
+        return _agent_schema
+    raise ValidationError({"objectType": [f"must be 'Agent' or 'Group', not {str(kind)[:20]!r}"]})
+
+
+def _group_only(value):
+    if value.get("objectType") != "Group":
+        raise ValidationError({"objectType": ["must be 'Group'"]})
+    return _group_schema
+
+
+# -- verbs, activities ---------------------------------------------------------------------
+
+
+class VerbSchema(Base):
+    id = IRI(required=True)
+    display = LanguageMap()
+
+
+class ComponentSchema(Base):
+    id = String(required=True)
+    description = LanguageMap()
+
+
+class DefinitionSchema(Base):
+    name = LanguageMap()
+    description = LanguageMap()
+    type = IRI()
+    moreInfo = IRI()
+    extensions = Extensions()
+    interactionType = Constant(*INTERACTION_TYPES)
+    correctResponsesPattern = fields.List(String())
+    choices = fields.List(fields.Nested(ComponentSchema))
+    scale = fields.List(fields.Nested(ComponentSchema))
+    source = fields.List(fields.Nested(ComponentSchema))
+    target = fields.List(fields.Nested(ComponentSchema))
+    steps = fields.List(fields.Nested(ComponentSchema))
+
+    @validates_schema
+    def components_fit_the_interaction(self, data, **kwargs):
+        kind = data.get("interactionType")
+        allowed = COMPONENTS_FOR.get(kind, ())
+        for prop in COMPONENT_LISTS:
+            if prop not in data:
+                continue
+            if kind is None:
+                raise ValidationError({prop: ["interaction components need an interactionType"]})
+            if prop not in allowed:
+                raise ValidationError({prop: [f"is not allowed for interactionType {kind!r}"]})
+            ids = [c["id"] for c in data[prop]]
+            if len(ids) != len(set(ids)):
+                raise ValidationError({prop: ["component ids must be unique"]})
+        if "correctResponsesPattern" in data and kind is None:
+            raise ValidationError({"correctResponsesPattern": ["needs an interactionType"]})
+
+
+class ActivitySchema(Base):
+    objectType = Constant("Activity")
+    id = IRI(required=True)
+    definition = fields.Nested(DefinitionSchema)
+
+
+class StatementRefSchema(Base):
+    objectType = Constant("StatementRef", required=True)
+    id = UUID(required=True)
+
+
+_activity_schema = ActivitySchema()
+_statement_ref_schema = StatementRefSchema()
+
+
+def _activity_only(value):
+    if value.get("objectType", "Activity") != "Activity":
+        raise ValidationError({"objectType": ["must be 'Activity'"]})
+    return _activity_schema
+
+
+# -- result, attachments -----------------------------------------------------------------------
+
+
+class ScoreSchema(Base):
+    scaled = Number()
+    raw = Number()
+    min = Number()
+    max = Number()
+
+    @validates_schema
+    def bounds(self, data, **kwargs):
+        if "scaled" in data and not -1 <= data["scaled"] <= 1:
+            raise ValidationError({"scaled": ["must be between -1 and 1"]})
+        low, high, raw = data.get("min"), data.get("max"), data.get("raw")
+        if low is not None and high is not None and not low < high:
+            raise ValidationError({"min": ["must be less than max"]})
+        if raw is not None and low is not None and raw < low:
+            raise ValidationError({"raw": ["must not be less than min"]})
+        if raw is not None and high is not None and raw > high:
+            raise ValidationError({"raw": ["must not be more than max"]})
+
+
+class ResultSchema(Base):
+    score = fields.Nested(ScoreSchema)
+    success = Boolean()
+    completion = Boolean()
+    response = String()
+    duration = Duration()
+    extensions = Extensions()
+
+
+class AttachmentSchema(Base):
+    usageType = IRI(required=True)
+    display = LanguageMap(required=True)
+    description = LanguageMap()
+    contentType = String(required=True)
+    length = Integer(required=True)
+    sha2 = Sha2(required=True)
+    fileUrl = IRI()
+
+
+# -- context and statements, per version ------------------------------------------------------
+
+
+def _relevant_types():
+    return fields.List(IRI(), validate=lambda v: bool(v) or _fail("must not be empty"))
+
+
+def _fail(message):
+    raise ValidationError(message)
+
+
+class ContextAgentSchema(Base):
+    objectType = Constant("contextAgent", required=True)
+    agent = Dispatch(lambda value: _agent_only(value), required=True)
+    relevantTypes = _relevant_types()
+
+
+class ContextGroupSchema(Base):
+    objectType = Constant("contextGroup", required=True)
+    group = Dispatch(_group_only, required=True)
+    relevantTypes = _relevant_types()
+
+
+def _agent_only(value):
+    if value.get("objectType", "Agent") != "Agent":
+        raise ValidationError({"objectType": ["must be 'Agent'"]})
+    return _agent_schema
+
+
+class ContextActivitiesSchema(Base):
+    parent = Dispatch(_activity_only, one_or_many=True)
+    grouping = Dispatch(_activity_only, one_or_many=True)
+    category = Dispatch(_activity_only, one_or_many=True)
+    other = Dispatch(_activity_only, one_or_many=True)
+
+
+def _context_schema(v2: bool) -> type[Schema]:
+    attrs = {
+        "registration": UUID(),
+        "instructor": Dispatch(_agent_or_group),
+        "team": Dispatch(_group_only),
+        "contextActivities": fields.Nested(ContextActivitiesSchema),
+        "revision": String(),
+        "platform": String(),
+        "language": LanguageTag(),
+        "statement": Dispatch(lambda value: _statement_ref_schema),
+        "extensions": Extensions(),
+    }
+    if v2:
+        attrs["contextAgents"] = fields.List(fields.Nested(ContextAgentSchema))
+        attrs["contextGroups"] = fields.List(fields.Nested(ContextGroupSchema))
+    return type("ContextSchema2" if v2 else "ContextSchema", (Base,), attrs)
+
+
+def _check_context_fits_object(data):
+    context = data.get("context") or {}
+    obj = data.get("object") or {}
+    if obj.get("objectType", "Activity") != "Activity":
+        for prop in ("revision", "platform"):
+            if prop in context:
+                raise ValidationError({"context": {prop: [
+                    "is allowed only when the statement's object is an Activity"]}})
+
+
+@lru_cache(maxsize=None)
+def _schemas(v2: bool) -> dict[str, Schema]:
+    context_schema = _context_schema(v2)
+    versions = ("1.0", "2.0") if v2 else ("1.0",)
+
+    class SubStatementSchema(Base):
+        objectType = Constant("SubStatement", required=True)
+        actor = Dispatch(_agent_or_group, required=True)
+        verb = fields.Nested(VerbSchema, required=True)
+        object = Dispatch(lambda value: _object_schema(value, nested=True), required=True)
+        result = fields.Nested(ResultSchema)
+        context = fields.Nested(context_schema)
+        timestamp = Timestamp()
+        attachments = fields.List(fields.Nested(AttachmentSchema))
+
+        @validates_schema
+        def context_fits(self, data, **kwargs):
+            _check_context_fits_object(data)
+
+    sub = SubStatementSchema()
+
+    def _object_schema(value, nested=False):
+        kind = value.get("objectType", "Activity")
+        if kind == "Activity":
+            return _activity_schema
+        if kind == "Agent":
+            return _agent_schema
+        if kind == "Group":
+            return _group_schema
+        if kind == "StatementRef":
+            return _statement_ref_schema
+        if kind == "SubStatement":
+            if nested:
+                raise ValidationError({"objectType": ["a SubStatement may not contain another SubStatement"]})
+            return sub
+        raise ValidationError({"objectType": [
+            f"must be Activity, Agent, Group, StatementRef or SubStatement, not {str(kind)[:30]!r}"]})
+
+    class StatementSchema(Base):
+        id = UUID()
+        actor = Dispatch(_agent_or_group, required=True)
+        verb = fields.Nested(VerbSchema, required=True)
+        object = Dispatch(_object_schema, required=True)
+        result = fields.Nested(ResultSchema)
+        context = fields.Nested(context_schema)
+        timestamp = Timestamp()
+        stored = Timestamp()
+        authority = Dispatch(_agent_or_group)
+        version = Version(versions)
+        attachments = fields.List(fields.Nested(AttachmentSchema))
+
+        @validates_schema
+        def context_fits(self, data, **kwargs):
+            _check_context_fits_object(data)
+            authority = data.get("authority")
+            if isinstance(authority, dict) and authority.get("objectType") == "Group":
+                if _count_ifis(authority) == 0 and len(authority.get("member") or ()) != 2:
+                    raise ValidationError({"authority": {"member": [
+                        "an authority Group must have exactly two members (an application and a user)"]}})
+
+    return {"statement": StatementSchema(), "agent": _agent_or_group}
+
+
+# -- error paths ----------------------------------------------------------------------------------
+
+
+def _first_error(messages, path: str) -> tuple[str, str]:
+    """The dotted path and message of the first error in marshmallow's nested messages."""
+    while True:
+        if isinstance(messages, dict):
+            key = next(iter(messages))
+            value = messages[key]
+            if key == "_schema":
+                pass
+            elif isinstance(key, int):
+                path += f"[{key}]"
+            else:
+                path += f".{key}"
+            messages = value
+        elif isinstance(messages, list):
+            if messages and all(isinstance(m, str) for m in messages):
+                return path, messages[0]
+            first = messages[0] if messages else "is not valid"
+            if isinstance(first, str):
+                return path, first
+            messages = first
+        else:
+            return path, str(messages)
+
+
+_MARSHMALLOW_WORDS = {
+    "Unknown field.": "is not a property xAPI allows here",
+    "Missing data for required field.": "is required",
+    "Field may not be null.": "may not be null",
+    "Invalid input type.": "must be a JSON object",
+    "Not a valid list.": "must be an array",
+}
+
+
+def _bad_request(error: ValidationError, location: str) -> BadRequest:
+    path, message = _first_error(error.messages, location)
+    message = _MARSHMALLOW_WORDS.get(message, message)
+    if message.startswith("Invalid input type") or message.startswith("Invalid type"):
+        message = "must be a JSON object"
+    return BadRequest(f"{path}: {message}", location=path)
+
+
+# -- public API -------------------------------------------------------------------------------------
+
+
+def validate_statement(statement, *, version: str = "1.0.3", location: str = "statement") -> None:
+    """Raise BadRequest unless ``statement`` is a valid xAPI Statement for ``version``."""
+    if not isinstance(statement, dict):
+        raise BadRequest(f"{location}: a statement must be a JSON object", location=location)
+    try:
+        _schemas(version.startswith("2."))["statement"].load(statement)
+    except ValidationError as error:
+        raise _bad_request(error, location) from None
+
+
+def validate_agent(agent, *, version: str = "1.0.3", location: str = "agent", allow_group: bool = True) -> None:
+    """Raise BadRequest unless ``agent`` is a valid Agent (or Group, when allowed)."""
+    if not isinstance(agent, dict):
+        raise BadRequest(f"{location}: must be a JSON Agent object", location=location)
+    try:
+        schema = _agent_or_group(agent) if allow_group else _agent_only(agent)
+        schema.load(agent)
+    except ValidationError as error:
+        raise _bad_request(error, location) from None
+
+
+def validate_activity_id(value, *, location: str = "activityId") -> None:
+    if not is_iri(value):
+        raise BadRequest(f"{location}: must be an IRI", location=location)
+
+
+def validate_uuid(value, *, location: str) -> None:
+    if not is_uuid(value):
+        raise BadRequest(f"{location}: must be a UUID, not {str(value)[:80]!r}", location=location)
+
+
+def parse_timestamp(value: str, *, location: str, version: str = "1.0.3") -> dt.datetime:
+    moment = parse_iso_timestamp(value)
+    if moment is None:
+        raise BadRequest(f"{location}: must be an ISO 8601 timestamp, not {str(value)[:80]!r}", location=location)
+    return moment
+
+
+__all__ = ["validate_statement", "validate_agent", "validate_activity_id", "validate_uuid", "parse_timestamp",
+           "is_iri"]
