@@ -3,6 +3,8 @@ authenticate, answer CORS, and stamp the version header on the response."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, Response, current_app, g, request
 
 from lrs.api.request import authenticate, build_request, negotiate_version
@@ -20,6 +22,10 @@ CORS_HEADERS = {
     ),
     "Access-Control-Max-Age": "86400",
 }
+
+
+def consistent_through() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def lrs_context():
@@ -59,6 +65,9 @@ def response_version() -> str:
 def finish_response(response: Response) -> Response:
     """After every xAPI request: version header and CORS headers."""
     response.headers[versions.HEADER] = response_version()
+    if request.method in ("GET", "HEAD", "POST") and request.path.endswith("/statements"):
+        # clients compare it with `since` to know their view is complete, errors included
+        response.headers.setdefault("X-Experience-API-Consistent-Through", consistent_through())
     for name, value in CORS_HEADERS.items():
         response.headers.setdefault(name, value)
     return response

@@ -120,9 +120,7 @@ def serve_document(xreq: XAPIRequest, ref: DocumentRef, id_param: str, resource:
     elif method == "DELETE":
         def change(existing):
             conditions.check(existing)
-            if existing is None:
-                raise NotFound(f"no document with {id_param} {ref.doc_id!r} here", location=id_param)
-            return None
+            return None  # deleting what is not there is done already (DELETE is idempotent)
     else:
         raise MethodNotAllowed(f"{method} is not allowed here")
     new = store.change_document(ref, change)

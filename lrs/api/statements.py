@@ -11,7 +11,7 @@ import orjson
 from flask import Response
 from werkzeug.http import http_date
 
-from lrs.api.common import lrs_context, xapi_blueprint
+from lrs.api.common import consistent_through, lrs_context, xapi_blueprint
 from lrs.api.request import XAPIRequest, current
 from lrs.auth import scopes
 from lrs.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound, PayloadTooLarge
@@ -128,7 +128,7 @@ def _now() -> dt.datetime:
 
 
 def _consistent_through(response: Response) -> Response:
-    response.headers["X-Experience-API-Consistent-Through"] = _now().isoformat().replace("+00:00", "Z")
+    response.headers["X-Experience-API-Consistent-Through"] = consistent_through()
     return response
 
 

@@ -36,8 +36,9 @@ _BASIC_TIMESTAMP = re.compile(
     r"^(?P<date>\d{8})T(?P<h>\d{2})(?P<m>\d{2})(?:(?P<s>\d{2})(?:[.,](?P<f>\d+))?)?(?P<tz>Z|z|[+-]\d{2}(?:\d{2})?)?$"
 )
 _NUM = r"\d+(?:[.,]\d+)?"
+# ISO 8601 §4.4.3.2: PnYnMnDTnHnMnS, or PnW on its own
 _DURATION = re.compile(
-    rf"^P(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}W)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$"
+    rf"^P(?:{_NUM}W|(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?)$"
 )
 NEGATIVE_ZERO_OFFSETS = ("-00", "-0000", "-00:00")
 

@@ -86,7 +86,10 @@ class Preconditions:
             tags = _etags(self.if_none_match)
             if existing is not None and ("*" in tags or '"*"' in tags or existing.etag in tags):
                 raise PreconditionFailed("If-None-Match: the document exists already", location="If-None-Match")
-        if is_put and self.required and existing is not None and self.if_match is None and self.if_none_match is None:
+        if is_put and self.required and self.if_match is None and self.if_none_match is None:
+            if existing is None:
+                raise BadRequest("a PUT here needs If-None-Match: * to create the document "
+                                 "(or If-Match with the ETag of the one it replaces)", location="If-None-Match")
             message = ("the document exists: send If-Match with its ETag to replace it, "
                        "or If-None-Match: * to create it only if absent")
             if self.missing_status == 428:

@@ -94,10 +94,7 @@ def canonical(statement: dict, preferences: list[str]) -> dict:
 def _ids_object(obj: dict) -> dict:
     kind = obj.get("objectType", "Activity")
     if kind == "Activity":
-        out = {"id": obj["id"]}
-        if "objectType" in obj:
-            out = {"objectType": "Activity", "id": obj["id"]}
-        return out
+        return {"id": obj["id"]}
     if kind in ("Agent", "Group"):
         return ids_only(obj)
     if kind == "SubStatement":

@@ -6,6 +6,7 @@ and ``version``; §2.3.3: a re-sent statement with the same id must match.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ def prepare(statement: dict, *, authority: dict, authority_key: str | None, vers
     statement["id"] = statement_id
     statement["authority"] = authority
     statement.pop("stored", None)
+    normalise_context_activities(statement)
     if "version" not in statement:
         statement["version"] = "2.0.0" if version.startswith("2.") else "1.0.0"
     voids = voided_target(statement)
@@ -73,9 +75,18 @@ def prepare(statement: dict, *, authority: dict, authority_key: str | None, vers
         authority_key=authority_key,
         ref_target=statement_ref_target(statement),
         voids=voids,
-        fill_timestamp=version.startswith("2."),
+        fill_timestamp=True,
         definitions=activities_in(statement) if define else [],
     )
+
+
+def normalise_context_activities(statement: dict) -> None:
+    """A single context activity is stored as an array of one (xAPI-Data.md §2.4.6.2)."""
+    for part in (statement, statement.get("object") or {}):
+        groups = (part.get("context") or {}).get("contextActivities") or {}
+        for key, value in groups.items():
+            if isinstance(value, dict):
+                groups[key] = [value]
 
 
 def _comparable(statement: dict) -> dict:
@@ -85,6 +96,8 @@ def _comparable(statement: dict) -> dict:
 def same_statement(sent: dict, stored: dict) -> bool:
     """Whether a re-sent statement matches the stored one (ignoring what the LRS set,
     including a ``timestamp`` the LRS filled in because none was sent)."""
+    sent = copy.deepcopy(sent)
+    normalise_context_activities(sent)
     a, b = _comparable(sent), _comparable(stored)
     if "timestamp" not in a and b.get("timestamp") == stored.get("stored"):
         b.pop("timestamp", None)

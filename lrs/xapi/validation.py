@@ -182,7 +182,8 @@ class Version(String):
 
     def check(self, value):
         parts = value.split(".")
-        ok = (len(parts) == 3 and all(p.isdigit() for p in parts) and ".".join(parts[:2]) in self.prefixes)
+        ok = (len(parts) in (2, 3) and all(p.isascii() and p.isdigit() for p in parts)
+              and ".".join(parts[:2]) in self.prefixes)
         if not ok:
             raise ValidationError(f"must be a version of xAPI {' or '.join(p + '.x' for p in self.prefixes)}, "
                                   f"not {value[:20]!r}")
@@ -516,9 +517,9 @@ def _schemas(v2: bool) -> dict[str, Schema]:
             _check_context_fits_object(data)
             authority = data.get("authority")
             if isinstance(authority, dict) and authority.get("objectType") == "Group":
-                if _count_ifis(authority) == 0 and len(authority.get("member") or ()) != 2:
+                if _count_ifis(authority) or len(authority.get("member") or ()) != 2:
                     raise ValidationError({"authority": {"member": [
-                        "an authority Group must have exactly two members (an application and a user)"]}})
+                        "an authority Group must be anonymous with exactly two members (an application and a user)"]}})
 
     return {"statement": StatementSchema(), "agent": _agent_or_group}
 

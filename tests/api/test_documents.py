@@ -64,10 +64,12 @@ def test_multiple_ids_since_and_delete_all(client):
     assert client.get(path, query_string=params).json == []
 
 
-def test_profile_put_over_existing_without_precondition_is_409(client):
+def test_profile_put_needs_a_precondition_400_when_new_409_when_existing(client):
     path = "/xapi/activities/profile"
     params = {"activityId": ACTIVITY, "profileId": "p"}
-    assert client.put(path, query_string=params, data=b"1", content_type="text/plain").status_code == 204
+    assert client.put(path, query_string=params, data=b"1", content_type="text/plain").status_code == 400
+    assert client.put(path, query_string=params, data=b"1", content_type="text/plain",
+                      headers={"If-None-Match": "*"}).status_code == 204
     assert client.put(path, query_string=params, data=b"2", content_type="text/plain").status_code == 409
     etag = client.get(path, query_string=params).headers["ETag"]
     wrong = client.put(path, query_string=params, data=b"2", content_type="text/plain",
@@ -90,6 +92,7 @@ def test_agent_profile_and_delete_with_etag(client):
     assert client.delete(path, query_string=params, headers={"If-Match": '"other"'}).status_code == 412
     assert client.delete(path, query_string=params, headers={"If-Match": etag}).status_code == 204
     assert client.get(path, query_string=params).status_code == 404
+    assert client.delete(path, query_string=params).status_code == 204  # idempotent
     assert client.get(path, query_string={"agent": AGENT}).json == []
 
 

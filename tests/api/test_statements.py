@@ -42,6 +42,16 @@ def test_post_one_returns_its_new_id_and_get_returns_it_exactly(client):
     assert "X-Experience-API-Consistent-Through" in got.headers
 
 
+def test_single_context_activity_comes_back_as_an_array_and_timestamp_is_filled(client):
+    sid = str(uuid.uuid4())
+    body = statement(context={"contextActivities": {"parent": {"id": "http://example.org/course"}}})
+    assert put(client, sid, body).status_code == 204
+    got = client.get(f"{XAPI}?statementId={sid}").json
+    assert got["context"]["contextActivities"]["parent"] == [{"id": "http://example.org/course"}]
+    assert got["timestamp"] == got["stored"]
+    assert put(client, sid, body).status_code == 204  # the same statement, as sent, is still the same
+
+
 def test_put_then_identical_put_is_204_and_different_is_409(client):
     sid = str(uuid.uuid4())
     assert put(client, sid, statement()).status_code == 204
@@ -197,7 +207,7 @@ def test_format_ids_and_canonical(client):
     put(client, sid, statement())
     ids_form = client.get(XAPI, query_string={"statementId": sid, "format": "ids"}).json
     assert ids_form["actor"] == {"objectType": "Agent", "mbox": "mailto:ada@example.org"}
-    assert ids_form["object"] == {"objectType": "Activity", "id": "http://example.org/activities/reading"}
+    assert ids_form["object"] == {"id": "http://example.org/activities/reading"}
     assert ids_form["verb"] == {"id": "http://adlnet.gov/expapi/verbs/experienced"}
     canonical = client.get(XAPI, query_string={"statementId": sid, "format": "canonical"},
                            headers={"Accept-Language": "fr"}).json
