@@ -29,6 +29,8 @@ class Config:
     secret_key: str = ""
     #: largest request body accepted, in bytes (413 above it)
     max_body_bytes: int = 10 * 1024 * 1024
+    #: largest attachment part accepted, in bytes (413 above it)
+    max_attachment_bytes: int = 10 * 1024 * 1024
     #: most statements accepted in one POST
     max_batch: int = 1000
     #: the ``limit`` used when a query gives none, and the most a query may ask for
@@ -53,6 +55,7 @@ class Config:
             secret_key=env.get("LRS_SECRET_KEY", ""),
             max_body_bytes=_int("LRS_MAX_BODY_BYTES", cls.max_body_bytes),
             max_batch=_int("LRS_MAX_BATCH", cls.max_batch),
+            max_attachment_bytes=_int("LRS_MAX_ATTACHMENT_BYTES", cls.max_attachment_bytes),
             default_limit=_int("LRS_DEFAULT_LIMIT", cls.default_limit),
             max_limit=_int("LRS_MAX_LIMIT", cls.max_limit),
             disable_plugins=tuple(p.strip() for p in env.get("LRS_DISABLE_PLUGINS", "").split(",") if p.strip()),

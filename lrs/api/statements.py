@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 from dataclasses import replace
 
 import orjson
@@ -16,6 +15,14 @@ from lrs.api.request import XAPIRequest, current
 from lrs.auth import scopes
 from lrs.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound, PayloadTooLarge
 from lrs.xapi import formats
+from lrs.xapi.attachments import (
+    AttachmentPart,
+    build_multipart,
+    check_attachments,
+    declared_attachments,
+    parse_multipart,
+)
+from lrs.xapi.signatures import signature_attachment, verify_signed_statement
 from lrs.xapi.jsontext import parse_json
 from lrs.xapi.query import (
     SINGLE_PARAMS,
@@ -33,6 +40,7 @@ log = logging.getLogger(__name__)
 bp = xapi_blueprint("statements", __name__)
 
 JSON = "application/json"
+MULTIPART = "multipart/mixed"
 
 
 @bp.route("/statements", methods=["GET", "HEAD", "PUT", "POST"])
@@ -51,17 +59,22 @@ def statements():
 
 
 def _read_statements(xreq: XAPIRequest):
-    if xreq.content_type != JSON:
-        raise BadRequest(
-            f"statements must be sent as {JSON}, not {xreq.content_type or 'no Content-Type'!r}",
-            location="Content-Type",
-        )
+    """The parsed statement(s) of a PUT or POST, and its attachment parts by SHA-2."""
     if not xreq.body:
         raise BadRequest("the request has no body", location="body")
-    return parse_json(xreq.body)
+    if xreq.content_type == MULTIPART:
+        body, parts = parse_multipart(xreq.body, xreq.header("content-type"),
+                                      max_attachment_bytes=lrs_context().config.max_attachment_bytes)
+        return parse_json(body, location="multipart part 1"), parts
+    if xreq.content_type != JSON:
+        raise BadRequest(
+            f"statements must be sent as {JSON} or {MULTIPART}, not {xreq.content_type or 'no Content-Type'!r}",
+            location="Content-Type",
+        )
+    return parse_json(xreq.body), {}
 
 
-def _store(xreq: XAPIRequest, statements: list, *, statement_id: str | None = None) -> list[str]:
+def _store(xreq: XAPIRequest, statements: list, parts: dict, *, statement_id: str | None = None) -> list[str]:
     """Validate, complete and store a batch all or nothing; return the ids in batch order."""
     ctx = lrs_context()
     credential = xreq.credential
@@ -78,15 +91,19 @@ def _store(xreq: XAPIRequest, statements: list, *, statement_id: str | None = No
     for position, statement in enumerate(statements):
         location = "statement" if single else f"statement[{position}]"
         validate_statement(statement, version=xreq.version, location=location)
+        signature = signature_attachment(statement)
+        if signature is not None and signature["sha2"].lower() in parts:
+            verify_signed_statement(statement, parts[signature["sha2"].lower()].content, location=location)
         item = prepare(statement, authority=credential.authority, authority_key=credential.key,
                        version=xreq.version, statement_id=statement_id, define=define)
         if item.id in seen:
             raise BadRequest(f"the batch has the statement id {item.id} twice", location=f"{location}.id")
         seen.add(item.id)
         prepared.append(item)
+    check_attachments([item.statement for item in prepared], parts)
     for item in prepared:
         ctx.pm.hook.validate_statement(statement=item.statement, version=xreq.version, credential=credential)
-    new_ids = set(ctx.store.store_statements(prepared))
+    new_ids = set(ctx.store.store_statements(prepared, parts))
     stored = [item.statement for item in prepared if item.id in new_ids]
     if stored:
         try:
@@ -102,21 +119,21 @@ def put_statement(xreq: XAPIRequest):
     if statement_id is None:
         raise BadRequest("PUT needs the statementId parameter", location="statementId")
     validate_uuid(statement_id, location="statementId")
-    statement = _read_statements(xreq)
+    statement, parts = _read_statements(xreq)
     if not isinstance(statement, dict):
         raise BadRequest("PUT takes one statement, a JSON object", location="body")
-    _store(xreq, [statement], statement_id=statement_id)
+    _store(xreq, [statement], parts, statement_id=statement_id)
     return Response(status=204)
 
 
 def post_statements(xreq: XAPIRequest):
     check_known(xreq.params, ())
-    body = _read_statements(xreq)
+    body, parts = _read_statements(xreq)
     if isinstance(body, dict):
         body = [body]
     elif not isinstance(body, list):
         raise BadRequest("POST takes a statement (JSON object) or an array of statements", location="body")
-    ids = _store(xreq, body)
+    ids = _store(xreq, body, parts)
     return Response(orjson.dumps(ids), status=200, mimetype=JSON)
 
 
@@ -148,13 +165,19 @@ def _render(json_text: str, fmt: str, xreq: XAPIRequest) -> str:
     return orjson.dumps(statement).decode()
 
 
+def _attachment_parts(statements: list[dict]) -> list[AttachmentPart]:
+    """The stored bodies of the statements' attachments, each once."""
+    hashes = [a["sha2"].lower() for s in statements for a in declared_attachments(s) if "sha2" in a]
+    found = lrs_context().store.get_attachments(hashes)
+    return [AttachmentPart(sha2, content_type, content) for sha2, (content_type, content) in found.items()]
+
+
 def _respond(body: str, xreq: XAPIRequest, attachments: bool, **headers) -> Response:
     if attachments:
-        boundary = secrets.token_hex(16)
-        payload = (
-            f"--{boundary}\r\nContent-Type: {JSON}\r\n\r\n{body}\r\n--{boundary}--\r\n"
-        ).encode()
-        response = Response(payload, status=200, content_type=f'multipart/mixed; boundary="{boundary}"')
+        parsed = orjson.loads(body)
+        statements = parsed["statements"] if "statements" in parsed else [parsed]
+        payload, content_type = build_multipart(body.encode(), _attachment_parts(statements))
+        response = Response(payload, status=200, content_type=content_type)
     else:
         response = Response(body, status=200, mimetype=JSON)
     for name, value in headers.items():
