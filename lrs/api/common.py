@@ -59,7 +59,11 @@ def response_version() -> str:
     if xreq is not None and xreq.version:
         return xreq.version
     sent = request.headers.get(versions.HEADER, "")
-    return "2.0.0" if sent.startswith("2") else "1.0.3"
+    if sent.startswith("2"):
+        return "2.0.0"
+    if sent.startswith("1"):
+        return "1.0.3"
+    return lrs_context().config.default_xapi_version
 
 
 def finish_response(response: Response) -> Response:

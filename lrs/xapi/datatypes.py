@@ -108,3 +108,14 @@ def parse_iso_timestamp(value) -> dt.datetime | None:
         return dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=zone)
     except (ValueError, OverflowError):
         return None
+
+
+_SECONDS = re.compile(r"(\d+)[.,](\d+)S$")
+
+
+def comparable_duration(value: str) -> str:
+    """A duration as statements are compared: seconds beyond hundredths dropped (xAPI 2.0 §4.2.7)."""
+    def cut(match):
+        hundredths = match.group(2)[:2].rstrip("0")
+        return f"{match.group(1)}.{hundredths}S" if hundredths else f"{match.group(1)}S"
+    return _SECONDS.sub(cut, value) if isinstance(value, str) else value

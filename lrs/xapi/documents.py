@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from lrs.errors import BadRequest, Conflict, PreconditionFailed, PreconditionRequired
+from lrs.errors import BadRequest, Conflict, PreconditionFailed
 from lrs.xapi.jsontext import parse_json
 
 STATE = "state"
@@ -73,9 +73,10 @@ class Preconditions:
 
     if_match: str | None = None
     if_none_match: str | None = None
-    #: a PUT over an existing document without either header is refused (409, or 428 in 2.0)
+    #: a PUT over an existing document without either header is refused (409)
     required: bool = False
-    missing_status: int = 409
+    #: ... and so is one that would create a document (400): profiles need If-None-Match: * to create
+    required_to_create: bool = False
 
     def check(self, existing: Document | None, *, is_put: bool = False) -> None:
         if self.if_match is not None:
@@ -87,14 +88,13 @@ class Preconditions:
             if existing is not None and ("*" in tags or '"*"' in tags or existing.etag in tags):
                 raise PreconditionFailed("If-None-Match: the document exists already", location="If-None-Match")
         if is_put and self.required and self.if_match is None and self.if_none_match is None:
-            if existing is None:
+            if existing is None and self.required_to_create:
                 raise BadRequest("a PUT here needs If-None-Match: * to create the document "
                                  "(or If-Match with the ETag of the one it replaces)", location="If-None-Match")
-            message = ("the document exists: send If-Match with its ETag to replace it, "
-                       "or If-None-Match: * to create it only if absent")
-            if self.missing_status == 428:
-                raise PreconditionRequired(message, location="If-Match")
-            raise Conflict(message, location="If-Match")
+            if existing is None:
+                return
+            raise Conflict("the document exists: send If-Match with its ETag to replace it, "
+                           "or If-None-Match: * to create it only if absent", location="If-Match")
 
 
 def merge(existing: Document | None, content_type: str, content: bytes) -> Document:

@@ -18,6 +18,7 @@ from cryptography import x509
 
 from lrs.errors import BadRequest
 from lrs.xapi.attachments import SIGNATURE_USAGE
+from lrs.xapi.statements import comparable
 
 ALGORITHMS = ("RS256", "RS384", "RS512")
 #: what the LRS sets or may change, so a signer could not have signed it
@@ -37,9 +38,7 @@ def _comparable(statement: dict, *, drop_signature: bool) -> dict:
         out["attachments"] = [a for a in out.get("attachments") or () if a.get("usageType") != SIGNATURE_USAGE]
     if not out.get("attachments"):
         out.pop("attachments", None)
-    for prop in _LRS_SET:
-        out.pop(prop, None)
-    return out
+    return comparable(out, ignore=_LRS_SET)
 
 
 def verify_signed_statement(statement: dict, jws: bytes, *, location: str = "statement") -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from lrs.errors import BadRequest
 from lrs.xapi.activities import activities_in
+from lrs.xapi.datatypes import comparable_duration
 from lrs.xapi.indexing import VOIDED_VERB, index_keys, statement_ref_target, voided_target
 from lrs.xapi.query import index_time
 
@@ -89,8 +90,14 @@ def normalise_context_activities(statement: dict) -> None:
                 groups[key] = [value]
 
 
-def _comparable(statement: dict) -> dict:
-    return {k: v for k, v in statement.items() if k not in LRS_SET}
+def comparable(statement: dict, ignore=LRS_SET) -> dict:
+    """A statement as two are compared: without what the LRS sets, durations to 0.01 s."""
+    out = {k: v for k, v in statement.items() if k not in ignore}
+    for part in (out, out.get("object") if isinstance(out.get("object"), dict) else {}):
+        result = part.get("result")
+        if isinstance(result, dict) and "duration" in result:
+            part["result"] = {**result, "duration": comparable_duration(result["duration"])}
+    return out
 
 
 def same_statement(sent: dict, stored: dict) -> bool:
@@ -98,7 +105,7 @@ def same_statement(sent: dict, stored: dict) -> bool:
     including a ``timestamp`` the LRS filled in because none was sent)."""
     sent = copy.deepcopy(sent)
     normalise_context_activities(sent)
-    a, b = _comparable(sent), _comparable(stored)
+    a, b = comparable(sent), comparable(stored)
     if "timestamp" not in a and b.get("timestamp") == stored.get("stored"):
         b.pop("timestamp", None)
     return a == b
