@@ -49,6 +49,8 @@ def create_app(config: Config | dict | None = None, *, plugins=()) -> Flask:
     if not isinstance(config, Config):
         config = Config.from_env(config)
     config = replace(config, secret_key=config.resolved_secret_key())
+    if config.default_xapi_version not in ("1.0.3", "2.0.0"):
+        raise ValueError(f"LRS_DEFAULT_XAPI_VERSION must be 1.0.3 or 2.0.0, not {config.default_xapi_version!r}")
     pm = get_plugin_manager(config, extra_plugins=plugins)
     store = open_store(config, pm)
     store.initialise()
