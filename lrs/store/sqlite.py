@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS statements (
     voids TEXT,
     ref_target TEXT,
     authority_key TEXT,
+    terms TEXT NOT NULL DEFAULT '',
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS statements_stored ON statements (stored);
@@ -172,11 +173,12 @@ class SQLiteStore(Store):
         ).fetchone()
         if orphans:
             problems.append(f"{orphans} index rows point at no statement")
-        (unindexed,) = conn.execute(
-            "SELECT count(*) FROM statements s WHERE NOT EXISTS (SELECT 1 FROM statement_index i WHERE i.seq = s.seq)"
-        ).fetchone()
-        if unindexed:
-            problems.append(f"{unindexed} statements have no index rows")
+        (index_rows,) = conn.execute("SELECT count(*) FROM statement_index").fetchone()
+        (expected_rows,) = conn.execute(
+            "SELECT coalesce(sum(length(terms) - length(replace(terms, ',', '')) + (terms != '')), 0)"
+            " FROM statements").fetchone()
+        if index_rows < expected_rows:
+            problems.append(f"{expected_rows - index_rows} index rows are missing")
         (wrongly_voided,) = conn.execute(
             "SELECT count(*) FROM statements t WHERE t.voided = 1 AND NOT EXISTS"
             " (SELECT 1 FROM statements v WHERE v.voids = t.id)"
@@ -221,30 +223,33 @@ class SQLiteStore(Store):
                 voided_already = prepared.voids is None and conn.execute(
                     "SELECT 1 FROM statements WHERE voids = ? LIMIT 1", (prepared.id,)
                 ).fetchone() is not None
-                seq = conn.execute(
-                    "INSERT INTO statements (id, stored, voided, voids, ref_target, authority_key, body)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-                    (prepared.id, prepared.stored, int(voided_already), prepared.voids, prepared.ref_target,
-                     prepared.authority_key, dumps(prepared.statement)),
-                ).fetchone()[0]
-                rows = []
+                term_ids = []
                 for term in prepared.keys:
                     term_id = self._term_id(conn, term, create=True)
                     new_terms[term] = term_id
-                    rows.append((term_id, seq))
-                conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)", rows)
+                    term_ids.append(term_id)
                 if prepared.ref_target:
                     # Filter conditions for StatementRefs: a targeting statement is found by its target's terms
-                    conn.execute(
-                        "INSERT OR IGNORE INTO statement_index (term, seq) SELECT i.term, ? FROM statement_index i"
-                        " JOIN statements t ON t.seq = i.seq WHERE t.id = ?",
-                        (seq, prepared.ref_target),
-                    )
-                conn.execute(
-                    "INSERT OR IGNORE INTO statement_index (term, seq) SELECT i.term, r.seq FROM statements r"
-                    " JOIN statement_index i ON i.seq = ? WHERE r.ref_target = ?",
-                    (seq, prepared.id),
-                )
+                    target = conn.execute("SELECT terms FROM statements WHERE id = ?",
+                                          (prepared.ref_target,)).fetchone()
+                    if target and target[0]:
+                        term_ids = list(dict.fromkeys(term_ids + [int(t) for t in target[0].split(",")]))
+                seq = conn.execute(
+                    "INSERT INTO statements (id, stored, voided, voids, ref_target, authority_key, terms, body)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+                    (prepared.id, prepared.stored, int(voided_already), prepared.voids, prepared.ref_target,
+                     prepared.authority_key, ",".join(map(str, term_ids)), dumps(prepared.statement)),
+                ).fetchone()[0]
+                conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)",
+                                 [(term_id, seq) for term_id in term_ids])
+                for referrer, referrer_terms in conn.execute(
+                        "SELECT seq, terms FROM statements WHERE ref_target = ?", (prepared.id,)).fetchall():
+                    # a statement that arrived before the one it targets inherits its terms now
+                    merged = list(dict.fromkeys([int(t) for t in referrer_terms.split(",") if t] + term_ids))
+                    conn.execute("UPDATE statements SET terms = ? WHERE seq = ?",
+                                 (",".join(map(str, merged)), referrer))
+                    conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)",
+                                     [(term_id, referrer) for term_id in term_ids])
                 if prepared.definitions:
                     self._define_activities(conn, prepared.definitions)
                 if prepared.voids:
@@ -380,7 +385,10 @@ class SQLiteStore(Store):
     def _define_activities(self, conn, activities: list[dict]) -> None:
         for activity in activities:
             row = conn.execute("SELECT body FROM activities WHERE activity_id = ?", (activity["id"],)).fetchone()
-            merged = merge_activity(json.loads(row[0]) if row else None, activity)
+            existing = json.loads(row[0]) if row else None
+            merged = merge_activity(existing, activity)
+            if merged == existing:
+                continue
             conn.execute("INSERT OR REPLACE INTO activities (activity_id, body) VALUES (?, ?)",
                          (activity["id"], dumps(merged)))
 
