@@ -32,6 +32,9 @@ class Config:
     #: the version named in responses to requests that name none (which are refused):
     #: 2.0.0, the current standard; 1.0.3 for deployments whose clients are all 1.0.x
     default_xapi_version: str = "2.0.0"
+    #: SQLite's synchronous setting: FULL syncs every commit to disk (survives power loss);
+    #: NORMAL syncs at checkpoints only (survives a crash of the LRS, not of the machine)
+    sqlite_synchronous: str = "FULL"
     #: largest attachment part accepted, in bytes (413 above it)
     max_attachment_bytes: int = 10 * 1024 * 1024
     #: most statements accepted in one POST
@@ -58,6 +61,7 @@ class Config:
             secret_key=env.get("LRS_SECRET_KEY", ""),
             max_body_bytes=_int("LRS_MAX_BODY_BYTES", cls.max_body_bytes),
             max_batch=_int("LRS_MAX_BATCH", cls.max_batch),
+            sqlite_synchronous=env.get("LRS_SQLITE_SYNCHRONOUS", cls.sqlite_synchronous).upper(),
             default_xapi_version=env.get("LRS_DEFAULT_XAPI_VERSION", cls.default_xapi_version),
             max_attachment_bytes=_int("LRS_MAX_ATTACHMENT_BYTES", cls.max_attachment_bytes),
             default_limit=_int("LRS_DEFAULT_LIMIT", cls.default_limit),
