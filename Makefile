@@ -25,3 +25,22 @@ test: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# Benchmarks (not part of `make test`): figures are printed, see docs/performance.md.
+PEER_VENV := bench/.peer-venv
+
+.PHONY: bench bench-peer
+$(BIN)/.bench: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
+
+$(PEER_VENV)/.installed:
+	$(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/pip install --quiet 'ralph-malph[cli,lrs]==5.1.0' requests
+	touch $@
+
+bench: $(BIN)/.bench
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-peer: $(BIN)/.bench $(PEER_VENV)/.installed
+	$(BIN)/python -m bench.run --peer-venv $(PEER_VENV) $(BENCH_ARGS)

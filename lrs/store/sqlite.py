@@ -284,8 +284,9 @@ class SQLiteStore(Store):
 
     def _seq_at(self, conn, stored: str) -> int:
         """The last sequence number stored at or before ``stored`` (0 if none)."""
-        row = conn.execute("SELECT max(seq) FROM statements WHERE stored <= ?", (stored,)).fetchone()
-        return row[0] or 0
+        row = conn.execute("SELECT seq FROM statements WHERE stored <= ? ORDER BY stored DESC, seq DESC LIMIT 1",
+                           (stored,)).fetchone()
+        return row[0] if row else 0
 
     def query_statements(self, query: StatementQuery, limit: int) -> StatementPage:
         conn = self.conn

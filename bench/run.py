@@ -1,0 +1,346 @@
+"""Learnfolio's benchmark: load a store through the public API, run the workloads,
+print the figures (and, with --peer-venv, the same against Ralph, with ratios).
+
+    .venv/bin/python -m bench.run --sizes 100000,1000000
+    .venv/bin/python -m bench.run --sizes 100000 --peer-venv /path/to/ralph-venv
+    .venv/bin/python -m bench.run --sizes 20000 --duration 3 --concurrency 4   # a quick look
+
+Everything runs on this machine over loopback; every loop is bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import resource
+import statistics
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bench.dataset import BATCH, batches, ensure_dataset
+from bench.httpclient import Connection
+from bench.servers import Learnfolio, Ralph, Server
+
+WORK = Path(__file__).resolve().parent / ".work"
+
+
+def loadgen_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class Result:
+    server: str
+    workload: str
+    concurrency: int
+    size: int
+    requests: int = 0
+    statements: int = 0
+    errors: int = 0
+    elapsed: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    server_cpu: float = 0.0
+    loadgen_cpu: float = 0.0
+    worker_rss_mb: float = 0.0
+    note: str = ""
+
+    def pct(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.elapsed if self.elapsed else 0.0
+
+    @property
+    def sps(self) -> float:
+        return self.statements / self.elapsed if self.elapsed else 0.0
+
+    def row(self) -> str:
+        per = (self.server_cpu / self.statements * 1e6) if self.statements else (
+            self.server_cpu / self.requests * 1e6 if self.requests else 0)
+        unit = "µs/stmt" if self.statements else "µs/req"
+        return (f"{self.server:<10} {self.workload:<16} c={self.concurrency:<3} {self.rps:8.0f} req/s "
+                f"{self.sps:8.0f} stmt/s  p50 {self.pct(.5):7.1f}  p90 {self.pct(.9):7.1f}  "
+                f"p99 {self.pct(.99):7.1f} ms  err {self.errors / max(1, self.requests):5.1%}  "
+                f"cpu {per:6.0f} {unit}  rss {self.worker_rss_mb:5.0f} MB  loadgen {self.loadgen_cpu:4.0%}"
+                + (f"  [{self.note}]" if self.note else ""))
+
+    def to_dict(self) -> dict:
+        return {"server": self.server, "workload": self.workload, "concurrency": self.concurrency,
+                "size": self.size, "requests_per_s": round(self.rps, 1), "statements_per_s": round(self.sps, 1),
+                "p50_ms": round(self.pct(.5), 2), "p90_ms": round(self.pct(.9), 2),
+                "p99_ms": round(self.pct(.99), 2), "error_rate": self.errors / max(1, self.requests),
+                "server_cpu_s": round(self.server_cpu, 2), "loadgen_cpu": round(self.loadgen_cpu, 3),
+                "worker_rss_mb": round(self.worker_rss_mb, 1), "note": self.note}
+
+
+class Workloads:
+    """Request factories: each returns (method, path, body, headers, statements in the body)."""
+
+    def __init__(self, server: Server, meta: dict, extra_path: Path):
+        self.x = server.xapi_path
+        self.meta = meta
+        self.rng = random.Random(7)
+        self.extra = batches(extra_path)
+        self.pending: list[dict] = []
+        self.etags: dict[str, str] = {}
+
+    def _fresh(self, n: int) -> list[dict]:
+        while len(self.pending) < n:
+            self.pending += json.loads(next(self.extra))
+        out, self.pending = self.pending[:n], self.pending[n:]
+        return out
+
+    def post(self, n):
+        def make():
+            return "POST", f"{self.x}/statements", json.dumps(self._fresh(n)).encode(), None, n
+        return make
+
+    def get(self, build):
+        def make():
+            return "GET", f"{self.x}/statements?" + urlencode({**build(), "limit": 100}), b"", None, 0
+        return make
+
+    def by_id(self):
+        return "GET", f"{self.x}/statements?statementId={self.rng.choice(self.meta['statement_ids'])}", b"", None, 0
+
+    def document(self):
+        key = str(self.rng.randrange(200))
+        params = urlencode({"activityId": "http://example.org/bench/doc", "stateId": key,
+                            "agent": json.dumps({"mbox": f"mailto:doc{key}@example.org"})})
+        path = f"{self.x}/activities/state?{params}"
+        if self.rng.random() < 0.5 or key not in self.etags:
+            headers = {"If-Match": self.etags[key]} if key in self.etags else {"If-None-Match": "*"}
+            return "PUT", path, json.dumps({"bookmark": self.rng.randrange(1000)}).encode(), headers, 0, key
+        return "GET", path, b"", None, 0, key
+
+    def filters(self):
+        m, r = self.meta, self.rng
+        return {
+            "agent": lambda: {"agent": json.dumps(r.choice(m["agents"]))},
+            "verb": lambda: {"verb": r.choice(m["verbs"])},
+            "activity": lambda: {"activity": r.choice(m["activities"])},
+            "registration": lambda: {"registration": r.choice(m["registrations"])},
+            "verb+since": lambda: {"verb": r.choice(m["verbs"]), "since": "2026-01-01T00:00:00Z"},
+            "latest": lambda: {},
+        }
+
+    def mixed(self):
+        if self.rng.random() < 0.2:
+            return self.post(1)()
+        name, build = self.rng.choice(list(self.filters().items()))
+        return self.get(build)()
+
+
+async def closed_loop(server: Server, name: str, make, concurrency: int, duration: float, size: int,
+                      etags: dict | None = None) -> Result:
+    result = Result(server.name, name, concurrency, size)
+    deadline = time.perf_counter() + duration
+
+    async def client():
+        connection = Connection("127.0.0.1", server.port, server.auth)
+        while time.perf_counter() < deadline:
+            request = make()
+            method, path, body, headers, count = request[:5]
+            started = time.perf_counter()
+            try:
+                status, response_headers, data = await connection.request(method, path, body, headers=headers)
+            except (ConnectionError, OSError, asyncio.IncompleteReadError):
+                status, response_headers = 599, {}
+                connection.close()
+                connection = Connection("127.0.0.1", server.port, server.auth)
+            result.latencies.append(time.perf_counter() - started)
+            result.requests += 1
+            if status >= 400 and not (status == 412 and len(request) > 5):
+                result.errors += 1
+            else:
+                result.statements += count
+                if etags is not None and len(request) > 5 and "etag" in response_headers:
+                    etags[request[5]] = response_headers["etag"]
+        connection.close()
+
+    cpu0, gen0, t0 = server.cpu_seconds(), loadgen_cpu(), time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    result.elapsed = time.perf_counter() - t0
+    result.server_cpu = server.cpu_seconds() - cpu0
+    result.loadgen_cpu = (loadgen_cpu() - gen0) / result.elapsed
+    result.worker_rss_mb = max(server.worker_rss()) / 2**20
+    return result
+
+
+async def follow_more(server: Server, meta: dict, size: int, target: int = 10_000) -> Result:
+    """Walk `more` links from the first page of a large result to 10k statements (or its end)."""
+    result = Result(server.name, "more-to-10k", 1, size)
+    connection = Connection("127.0.0.1", server.port, server.auth)
+    path = f"{server.xapi_path}/statements?" + urlencode({"verb": "http://adlnet.gov/expapi/verbs/answered",
+                                                          "limit": 100})
+    cpu0, gen0, t0 = server.cpu_seconds(), loadgen_cpu(), time.perf_counter()
+    seen = 0
+    while path and seen < target:
+        started = time.perf_counter()
+        status, _, data = await connection.request("GET", path)
+        result.latencies.append(time.perf_counter() - started)
+        result.requests += 1
+        if status != 200:
+            result.errors += 1
+            break
+        page = json.loads(data)
+        seen += len(page["statements"])
+        path = page.get("more") or ""
+        if path and not path.startswith("/"):
+            path = "/" + path
+    result.elapsed = time.perf_counter() - t0
+    result.server_cpu = server.cpu_seconds() - cpu0
+    result.loadgen_cpu = (loadgen_cpu() - gen0) / result.elapsed
+    result.worker_rss_mb = max(server.worker_rss()) / 2**20
+    result.note = f"{seen} statements in {result.elapsed:.2f} s"
+    connection.close()
+    return result
+
+
+async def load(server: Server, path: Path, start: int, stop: int, clients: int = 4, report_every: int = 100_000):
+    """POST batches [start, stop) with 4 clients; return (statements/s overall, per-window rates)."""
+    queue = iter(batches(path, start // BATCH, stop // BATCH))
+    sent = 0
+    errors = 0
+    windows = []
+    window_start, window_sent = time.perf_counter(), 0
+    cpu0, gen0, t0 = server.cpu_seconds(), loadgen_cpu(), time.perf_counter()
+
+    async def client():
+        nonlocal sent, errors, window_start, window_sent
+        connection = Connection("127.0.0.1", server.port, server.auth)
+        for body in queue:
+            status, _, data = await connection.request("POST", f"{server.xapi_path}/statements", body)
+            if status != 200:
+                errors += 1
+                if errors < 5:
+                    print(f"    load error {status}: {data[:200]!r}", file=sys.stderr)
+                continue
+            sent += BATCH
+            window_sent += BATCH
+            if window_sent >= report_every:
+                now = time.perf_counter()
+                rate = window_sent / (now - window_start)
+                windows.append((start + sent, rate))
+                print(f"    {server.name}: {start + sent:>9,} statements, {rate:7.0f} statements/s in the last "
+                      f"{window_sent:,}", flush=True)
+                window_start, window_sent = now, 0
+        connection.close()
+
+    await asyncio.gather(*(client() for _ in range(clients)))
+    elapsed = time.perf_counter() - t0
+    return {"statements": sent, "errors": errors, "elapsed": elapsed, "rate": sent / elapsed,
+            "server_cpu_per_statement_us": (server.cpu_seconds() - cpu0) / max(1, sent) * 1e6,
+            "loadgen_cpu": (loadgen_cpu() - gen0) / elapsed, "windows": windows}
+
+
+async def measure(server: Server, meta: dict, extra_path: Path, size: int, args) -> list[Result]:
+    work = Workloads(server, meta, extra_path)
+    results = []
+    reads = [(f"get {name}", work.get(build)) for name, build in work.filters().items()]
+    reads += [("get by id", work.by_id)]
+    for concurrency in args.concurrency:
+        for name, make in reads:
+            results.append(await closed_loop(server, name, make, concurrency, args.duration, size))
+            print("  " + results[-1].row(), flush=True)
+    results.append(await follow_more(server, meta, size))
+    print("  " + results[-1].row(), flush=True)
+    writes = [("post 1", work.post(1)), ("post 10", work.post(10)), ("post 100", work.post(100))]
+    writes.append(("documents", work.document))
+    writes.append(("mixed 80/20", work.mixed))
+    for concurrency in args.concurrency:
+        for name, make in writes:
+            results.append(await closed_loop(server, name, make, concurrency, args.duration, size, work.etags))
+            print("  " + results[-1].row(), flush=True)
+    return results
+
+
+def run_server(server: Server, dataset: Path, meta: dict, extra: Path, args) -> dict:
+    report = {"server": server.name, "loads": [], "results": [], "disk": []}
+    server.start()
+    try:
+        loaded = 0
+        for size in args.sizes:
+            print(f"\n== {server.name}: loading to {size:,} statements (100 per POST, 4 clients)", flush=True)
+            info = asyncio.run(load(server, dataset, loaded, size))
+            loaded = size
+            disk = server.disk_bytes()
+            info.update(size=size, disk_bytes=disk, disk_bytes_per_statement=disk / size,
+                        worker_rss_mb=[round(r / 2**20, 1) for r in server.worker_rss()])
+            report["loads"].append(info)
+            print(f"  loaded: {info['rate']:.0f} statements/s overall, {info['errors']} errors, "
+                  f"server CPU {info['server_cpu_per_statement_us']:.0f} µs/statement, loadgen CPU "
+                  f"{info['loadgen_cpu']:.0%}; disk {disk / size:.0f} bytes/statement; worker RSS "
+                  f"{info['worker_rss_mb']} MB", flush=True)
+            if not args.load_only:
+                results = asyncio.run(measure(server, meta, extra, size, args))
+                report["results"] += [r.to_dict() for r in results]
+    finally:
+        server.stop()
+    return report
+
+
+def ratios(ours: dict, peer: dict) -> list[str]:
+    index = {(r["workload"], r["concurrency"], r["size"]): r for r in peer["results"]}
+    lines = []
+    for r in ours["results"]:
+        other = index.get((r["workload"], r["concurrency"], r["size"]))
+        if not other:
+            continue
+        speed = r["requests_per_s"] / other["requests_per_s"] if other["requests_per_s"] else float("inf")
+        flag = "  (peer errors: %.0f%%)" % (other["error_rate"] * 100) if other["error_rate"] else ""
+        lines.append(f"  {r['workload']:<16} c={r['concurrency']:<3} learnfolio {r['requests_per_s']:8.0f} req/s, "
+                     f"ralph {other['requests_per_s']:8.0f} req/s -> {speed:6.1f}x; p99 {r['p99_ms']:.1f} vs "
+                     f"{other['p99_ms']:.1f} ms{flag}")
+    return lines
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100000,1000000", help="store sizes to measure at (comma-separated)")
+    parser.add_argument("--duration", type=float, default=10, help="seconds per workload run")
+    parser.add_argument("--concurrency", default="1,4,16", help="client counts (comma-separated)")
+    parser.add_argument("--pin", default=None, help="pin the server to these CPUs (taskset), e.g. 0")
+    parser.add_argument("--workers", type=int, default=None, help="Learnfolio workers (default: lrs serve's)")
+    parser.add_argument("--peer-venv", default=None, help="a virtualenv with ralph-malph[cli,lrs]: run it too")
+    parser.add_argument("--peer-only", action="store_true", help="with --peer-venv: skip Learnfolio")
+    parser.add_argument("--peer-max-size", type=int, default=100_000,
+                        help="the peer is loaded and measured only up to this size (its file backend scans)")
+    parser.add_argument("--load-only", action="store_true", help="only load, reporting ingest rates")
+    parser.add_argument("--json", default=None, help="also write the report to this file")
+    args = parser.parse_args(argv)
+    args.sizes = sorted(int(s) for s in args.sizes.split(","))
+    args.concurrency = [int(c) for c in args.concurrency.split(",")]
+    biggest = args.sizes[-1]
+    print(f"preparing {biggest:,} statements (cached in bench/.cache) …", flush=True)
+    dataset, meta = ensure_dataset(biggest)
+    extra, _ = ensure_dataset(300_000, seed=7)
+    reports = []
+    if not args.peer_only:
+        reports.append(run_server(Learnfolio(WORK / "learnfolio", args.pin, args.workers), dataset, meta, extra,
+                                  args))
+    if args.peer_venv:
+        peer_args = argparse.Namespace(**{**vars(args), "sizes": [s for s in args.sizes if s <= args.peer_max_size]})
+        reports.append(run_server(Ralph(WORK / "ralph", Path(args.peer_venv), args.pin), dataset, meta, extra,
+                                  peer_args))
+    if len(reports) == 2:
+        print("\n== side by side (Learnfolio / Ralph)")
+        for line in ratios(reports[0], reports[1]):
+            print(line)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"args": vars(args), "reports": reports}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
