@@ -16,7 +16,7 @@ BATCH = 100
 def ensure_dataset(count: int, seed: int = 42, progress=print) -> tuple[Path, dict]:
     """Batches for ``count`` statements and facts the workloads query by."""
     CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"statements-seed{seed}-{count}.jsonl"
+    path = CACHE / f"statements-v2-seed{seed}-{count}.jsonl"
     meta_path = path.with_suffix(".meta.json")
     if path.exists() and meta_path.exists():
         return path, json.loads(meta_path.read_text())
@@ -29,13 +29,13 @@ def ensure_dataset(count: int, seed: int = 42, progress=print) -> tuple[Path, di
             batch = generator.batch(min(BATCH, count - done))
             out.write(json.dumps(batch, separators=(",", ":")) + "\n")
             if sample.random() < 0.05:
-                ids.append(batch[0]["id"])
+                ids.append([done, batch[0]["id"]])
                 agents.append(batch[0]["actor"])
             if done and done % 100_000 == 0:
                 progress(f"  generated {done:,} statements")
     tmp.rename(path)
     meta = {
-        "count": count, "seed": seed, "statement_ids": ids[:2000],
+        "count": count, "seed": seed, "statement_ids": ids,  # [position in the dataset, id]
         "agents": [{k: v for k, v in a.items() if k != "name"} for a in agents[:500]],
         "verbs": sorted({f"http://adlnet.gov/expapi/verbs/{v}" for v in generator.displays}),
         "activities": [f"{c}/activities/{i}" for c in generator.courses[:50] for i in range(5)],

@@ -50,6 +50,13 @@ class StatementGenerator:
     def words(self, n: int) -> str:
         return " ".join(self.random.choice(LOREM) for _ in range(n))
 
+    def definition(self, course: int, activity: int) -> dict:
+        """An activity's definition is the same every time it is sent, as from a real LMS."""
+        words = random.Random(course * 1000 + activity)
+        text = lambda n: " ".join(words.choice(LOREM) for _ in range(n))  # noqa: E731
+        return {"name": {"en-US": text(4).title()}, "description": {"en-US": text(14)},
+                "type": ACTIVITY_TYPES[1 + (course + activity) % (len(ACTIVITY_TYPES) - 1)]}
+
     def registration(self, person: int, course: int) -> str:
         key = (person, course)
         if key not in self.registrations:
@@ -64,15 +71,15 @@ class StatementGenerator:
         statement_id = str(uuid.UUID(int=r.getrandbits(128), version=4))
         course_index = r.randrange(len(self.courses))
         course = self.courses[course_index]
-        activity_id = f"{course}/activities/{r.randrange(self.activities_per_course)}"
+        activity_index = r.randrange(self.activities_per_course)
+        activity_id = f"{course}/activities/{activity_index}"
         statement = {
             "id": statement_id,
             "actor": self.persons[person_index],
             "verb": {"id": ADL + verb, "display": {"en-US": self.displays[verb], "de-DE": self.displays[verb]}},
             "object": {
                 "objectType": "Activity", "id": activity_id,
-                "definition": {"name": {"en-US": self.words(4).title()}, "description": {"en-US": self.words(14)},
-                               "type": r.choice(ACTIVITY_TYPES)},
+                "definition": self.definition(course_index, activity_index),
             },
             "timestamp": self.clock.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "context": {

@@ -87,9 +87,10 @@ class Result:
 class Workloads:
     """Request factories: each returns (method, path, body, headers, statements in the body)."""
 
-    def __init__(self, server: Server, meta: dict, extra_path: Path):
+    def __init__(self, server: Server, meta: dict, extra_path: Path, size: int):
         self.x = server.xapi_path
         self.meta = meta
+        self.ids = [statement_id for position, statement_id in meta["statement_ids"] if position < size]
         self.rng = random.Random(7)
         self.extra = batches(extra_path)
         self.pending: list[dict] = []
@@ -112,7 +113,7 @@ class Workloads:
         return make
 
     def by_id(self):
-        return "GET", f"{self.x}/statements?statementId={self.rng.choice(self.meta['statement_ids'])}", b"", None, 0
+        return "GET", f"{self.x}/statements?statementId={self.rng.choice(self.ids)}", b"", None, 0
 
     def document(self):
         key = str(self.rng.randrange(200))
@@ -246,7 +247,7 @@ async def load(server: Server, path: Path, start: int, stop: int, clients: int =
 
 
 async def measure(server: Server, meta: dict, extra_path: Path, size: int, args) -> list[Result]:
-    work = Workloads(server, meta, extra_path)
+    work = Workloads(server, meta, extra_path, size)
     results = []
     reads = [(f"get {name}", work.get(build)) for name, build in work.filters().items()]
     reads += [("get by id", work.by_id)]
@@ -271,21 +272,24 @@ def run_server(server: Server, dataset: Path, meta: dict, extra: Path, args) -> 
     server.start()
     try:
         loaded = 0
+        posted = 0  # statements the write workloads added
         for size in args.sizes:
             print(f"\n== {server.name}: loading to {size:,} statements (100 per POST, 4 clients)", flush=True)
             info = asyncio.run(load(server, dataset, loaded, size))
             loaded = size
             disk = server.disk_bytes()
-            info.update(size=size, disk_bytes=disk, disk_bytes_per_statement=disk / size,
+            stored = size + posted
+            info.update(size=size, stored=stored, disk_bytes=disk, disk_bytes_per_statement=disk / stored,
                         worker_rss_mb=[round(r / 2**20, 1) for r in server.worker_rss()])
             report["loads"].append(info)
             print(f"  loaded: {info['rate']:.0f} statements/s overall, {info['errors']} errors, "
                   f"server CPU {info['server_cpu_per_statement_us']:.0f} µs/statement, loadgen CPU "
-                  f"{info['loadgen_cpu']:.0%}; disk {disk / size:.0f} bytes/statement; worker RSS "
+                  f"{info['loadgen_cpu']:.0%}; disk {disk / stored:.0f} bytes/statement ({stored:,} stored); worker RSS "
                   f"{info['worker_rss_mb']} MB", flush=True)
             if not args.load_only:
                 results = asyncio.run(measure(server, meta, extra, size, args))
                 report["results"] += [r.to_dict() for r in results]
+                posted += sum(r.statements for r in results)
     finally:
         server.stop()
     return report

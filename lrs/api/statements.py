@@ -231,7 +231,9 @@ def get_statements(xreq: XAPIRequest):
         query = replace(query, authority_key=credential.key)
     limit = query.limit or ctx.config.default_limit
     page = ctx.store.query_statements(query, limit)
-    rendered = ",".join(_render(s.json, query.format, xreq) for s in page.statements)
+    rendered = ",".join(s.json for s in page.statements)
+    if query.format != "exact" or (not is_v2(xreq.version) and formats.needs_downgrade(rendered)):
+        rendered = ",".join(_render(s.json, query.format, xreq) for s in page.statements)
     more = f"{ctx.config.xapi_prefix}/statements?more={page.more}" if page.more else ""
     body = '{"statements":[' + rendered + '],"more":' + orjson.dumps(more).decode() + "}"
     headers = {}

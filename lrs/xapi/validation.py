@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
+import orjson
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
 from lrs.errors import BadRequest
@@ -189,6 +190,60 @@ class Version(String):
                                   f"not {value[:20]!r}")
 
 
+class _Accepted:
+    """JSON values a schema has accepted. Real traffic repeats the same actors, verbs and
+    activities in statement after statement, and validating them again is the dearest
+    step of ingest. Only acceptances are remembered, keyed by the schema and the exact
+    JSON text, so the memo never accepts what the schema would reject."""
+
+    def __init__(self, limit: int = 20_000):
+        self.limit = limit
+        self.seen: set[tuple[int, bytes]] = set()
+
+    @staticmethod
+    def key(schema, value) -> tuple[int, bytes] | None:
+        try:
+            return id(schema), orjson.dumps(value)
+        except TypeError:  # integers beyond 64 bits: just validate
+            return None
+
+    def __contains__(self, key) -> bool:
+        return key is not None and key in self.seen
+
+    def add(self, key) -> None:
+        if key is None:
+            return
+        if len(self.seen) >= self.limit:
+            self.seen.clear()
+        self.seen.add(key)
+
+
+_accepted = _Accepted()
+
+
+def _load(schema, value):
+    key = _Accepted.key(schema, value)
+    if key in _accepted:
+        return value
+    schema.load(value)
+    _accepted.add(key)
+    return value
+
+
+class Nested(fields.Nested):
+    """fields.Nested that skips objects its schema has accepted before (see _Accepted)."""
+
+    def _deserialize(self, value, attr, data, partial=None, **kwargs):
+        if isinstance(value, dict):
+            key = _Accepted.key(self.schema, value)
+            if key in _accepted:
+                return value
+            result = super()._deserialize(value, attr, data, partial=partial, **kwargs)
+            _accepted.add(key)
+            return result
+        return super()._deserialize(value, attr, data, partial=partial, **kwargs)
+
+
 class Dispatch(fields.Field):
     """A JSON object whose schema depends on its content (objectType)."""
 
@@ -201,7 +256,7 @@ class Dispatch(fields.Field):
     def _one(self, value):
         if not isinstance(value, dict):
             raise ValidationError("must be a JSON object")
-        return self.choose(value).load(value)
+        return _load(self.choose(value), value)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if self.many or (self.one_or_many and isinstance(value, list)):
@@ -338,7 +393,7 @@ class DefinitionSchema(Base):
 class ActivitySchema(Base):
     objectType = Constant("Activity")
     id = IRI(required=True)
-    definition = fields.Nested(DefinitionSchema)
+    definition = Nested(DefinitionSchema)
 
 
 class StatementRefSchema(Base):
@@ -438,7 +493,7 @@ def _context_schema(v2: bool) -> type[Schema]:
         "registration": UUID(),
         "instructor": Dispatch(_agent_or_group),
         "team": Dispatch(_group_only),
-        "contextActivities": fields.Nested(ContextActivitiesSchema),
+        "contextActivities": Nested(ContextActivitiesSchema),
         "revision": String(),
         "platform": String(),
         "language": LanguageTag(),
@@ -469,7 +524,7 @@ def _schemas(v2: bool) -> dict[str, Schema]:
     class SubStatementSchema(Base):
         objectType = Constant("SubStatement", required=True)
         actor = Dispatch(_agent_or_group, required=True)
-        verb = fields.Nested(VerbSchema, required=True)
+        verb = Nested(VerbSchema, required=True)
         object = Dispatch(lambda value: _object_schema(value, nested=True), required=True)
         result = fields.Nested(ResultSchema)
         context = fields.Nested(context_schema)
@@ -502,7 +557,7 @@ def _schemas(v2: bool) -> dict[str, Schema]:
     class StatementSchema(Base):
         id = UUID()
         actor = Dispatch(_agent_or_group, required=True)
-        verb = fields.Nested(VerbSchema, required=True)
+        verb = Nested(VerbSchema, required=True)
         object = Dispatch(_object_schema, required=True)
         result = fields.Nested(ResultSchema)
         context = fields.Nested(context_schema)

@@ -92,3 +92,25 @@ def test_validate_agent():
         validate_agent({"objectType": "Group", "mbox": "mailto:a@e.org"}, allow_group=False)
     with pytest.raises(BadRequest):
         validate_agent([])
+
+
+def test_accepted_objects_are_remembered_but_never_accept_what_is_invalid():
+    from lrs.xapi import validation
+
+    body = statement()
+    validate_statement(body)
+    validate_statement(body)  # now from the memo
+    assert validation._Accepted.key(validation._agent_schema, body["actor"]) in validation._accepted
+    bad = statement(actor={**body["actor"], "openid": "http://example.org/second-ifi"})
+    assert rejected(bad).location == "statement.actor"
+    assert validation._Accepted.key(validation._agent_schema, bad["actor"]) not in validation._accepted
+
+
+def test_the_memo_is_bounded():
+    from lrs.xapi.validation import _Accepted
+
+    memo = _Accepted(limit=3)
+    for n in range(10):
+        memo.add((1, str(n).encode()))
+    assert len(memo.seen) <= 3
+    assert None not in memo
