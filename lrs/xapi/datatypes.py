@@ -15,7 +15,7 @@ _SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
 _SHA2 = re.compile(r"^(?:[0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128})$")
 # RFC 5646 language tags (langtag | privateuse | grandfathered irregular/regular)
 _LANGTAG = re.compile(
-    r"^(?:"
+    r"(?i)^(?:"
     r"(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4}|[A-Za-z]{5,8})"  # language
     r"(?:-[A-Za-z]{4})?"  # script
     r"(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"  # region
@@ -67,8 +67,15 @@ def is_language_tag(value) -> bool:
     return isinstance(value, str) and _LANGTAG.match(value) is not None
 
 
+_DURATION_PART = re.compile(r"\d+([.,]\d+)?[YMWDHS]")
+
+
 def is_duration(value) -> bool:
-    return isinstance(value, str) and _DURATION.match(value) is not None
+    """ISO 8601 §4.4.3.2: a decimal fraction only on the lowest order component given."""
+    if not isinstance(value, str) or _DURATION.match(value) is None:
+        return False
+    parts = _DURATION_PART.findall(value)
+    return not any(parts[:-1])
 
 
 def parse_iso_timestamp(value) -> dt.datetime | None:

@@ -12,7 +12,7 @@ import datetime as dt
 from functools import lru_cache
 
 import orjson
-from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validates_schema
 
 from lrs.errors import BadRequest
 from lrs.xapi.datatypes import (
@@ -32,6 +32,9 @@ COMPONENTS_FOR = {"choice": ("choices",), "sequencing": ("choices",), "likert": 
                   "matching": ("source", "target"), "performance": ("steps",)}
 COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
 IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
+VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
+NOT_IN_SUBSTATEMENT = ("id", "stored", "version", "authority")
+ONLY_IN_2_0 = ("contextAgents", "contextGroups")
 
 
 # -- strict scalar fields ---------------------------------------------------------------
@@ -330,8 +333,18 @@ _agent_schema = AgentSchema()
 _group_schema = GroupSchema()
 
 
+def _object_type(value, default):
+    """The objectType of a JSON object, ``default`` when absent; an explicit null is an error."""
+    if "objectType" not in value:
+        return default
+    kind = value["objectType"]
+    if kind is None:
+        raise ValidationError({"objectType": ["null is not allowed"]})
+    return kind
+
+
 def _agent_or_group(value):
-    kind = value.get("objectType", "Agent")
+    kind = _object_type(value, "Agent")
     if kind == "Group":
         return _group_schema
     if kind == "Agent":
@@ -340,7 +353,7 @@ def _agent_or_group(value):
 
 
 def _group_only(value):
-    if value.get("objectType") != "Group":
+    if _object_type(value, None) != "Group":
         raise ValidationError({"objectType": ["must be 'Group'"]})
     return _group_schema
 
@@ -406,7 +419,7 @@ _statement_ref_schema = StatementRefSchema()
 
 
 def _activity_only(value):
-    if value.get("objectType", "Activity") != "Activity":
+    if _object_type(value, "Activity") != "Activity":
         raise ValidationError({"objectType": ["must be 'Activity'"]})
     return _activity_schema
 
@@ -476,7 +489,7 @@ class ContextGroupSchema(Base):
 
 
 def _agent_only(value):
-    if value.get("objectType", "Agent") != "Agent":
+    if _object_type(value, "Agent") != "Agent":
         raise ValidationError({"objectType": ["must be 'Agent'"]})
     return _agent_schema
 
@@ -503,7 +516,18 @@ def _context_schema(v2: bool) -> type[Schema]:
     if v2:
         attrs["contextAgents"] = fields.List(fields.Nested(ContextAgentSchema))
         attrs["contextGroups"] = fields.List(fields.Nested(ContextGroupSchema))
+    else:
+        attrs["not_before_2_0"] = pre_load(_refuse_2_0_context)
     return type("ContextSchema2" if v2 else "ContextSchema", (Base,), attrs)
+
+
+def _refuse_2_0_context(self, data, **kwargs):
+    if isinstance(data, dict):
+        for prop in ONLY_IN_2_0:
+            if prop in data:
+                raise ValidationError({prop: [f"unknown property {prop!r} (context.{prop} is xAPI 2.0, "
+                                              f"not 1.0.3)"]})
+    return data
 
 
 def _check_context_fits_object(data):
@@ -513,7 +537,7 @@ def _check_context_fits_object(data):
         for prop in ("revision", "platform"):
             if prop in context:
                 raise ValidationError({"context": {prop: [
-                    "is allowed only when the statement's object is an Activity"]}})
+                    f"a Statement whose object is not an Activity may not have context.{prop}"]}})
 
 
 @lru_cache(maxsize=None)
@@ -531,6 +555,13 @@ def _schemas(v2: bool) -> dict[str, Schema]:
         timestamp = Timestamp()
         attachments = fields.List(fields.Nested(AttachmentSchema))
 
+        @pre_load
+        def not_statement_only(self, data, **kwargs):
+            for prop in NOT_IN_SUBSTATEMENT:
+                if prop in data:
+                    raise ValidationError({prop: [f"a SubStatement may not have {prop!r}"]})
+            return data
+
         @validates_schema
         def context_fits(self, data, **kwargs):
             _check_context_fits_object(data)
@@ -538,7 +569,7 @@ def _schemas(v2: bool) -> dict[str, Schema]:
     sub = SubStatementSchema()
 
     def _object_schema(value, nested=False):
-        kind = value.get("objectType", "Activity")
+        kind = _object_type(value, "Activity")
         if kind == "Activity":
             return _activity_schema
         if kind == "Agent":
@@ -570,6 +601,9 @@ def _schemas(v2: bool) -> dict[str, Schema]:
         @validates_schema
         def context_fits(self, data, **kwargs):
             _check_context_fits_object(data)
+            if data["verb"].get("id") == VOIDED_VERB and data["object"].get("objectType") != "StatementRef":
+                raise ValidationError({"object": {"objectType": [
+                    "a voiding Statement's object must be a StatementRef (xAPI-Data.md 2.3.2)"]}})
             authority = data.get("authority")
             if isinstance(authority, dict) and authority.get("objectType") == "Group":
                 if _count_ifis(authority) or len(authority.get("member") or ()) != 2:
@@ -582,8 +616,9 @@ def _schemas(v2: bool) -> dict[str, Schema]:
 # -- error paths ----------------------------------------------------------------------------------
 
 
-def _first_error(messages, path: str) -> tuple[str, str]:
-    """The dotted path and message of the first error in marshmallow's nested messages."""
+def _first_error(messages, path: str) -> tuple[str, str, object]:
+    """The dotted path, message and last key of the first error in marshmallow's nested messages."""
+    key = None
     while True:
         if isinstance(messages, dict):
             key = next(iter(messages))
@@ -597,26 +632,27 @@ def _first_error(messages, path: str) -> tuple[str, str]:
             messages = value
         elif isinstance(messages, list):
             if messages and all(isinstance(m, str) for m in messages):
-                return path, messages[0]
+                return path, messages[0], key
             first = messages[0] if messages else "is not valid"
             if isinstance(first, str):
-                return path, first
+                return path, first, key
             messages = first
         else:
-            return path, str(messages)
+            return path, str(messages), key
 
 
 _MARSHMALLOW_WORDS = {
-    "Unknown field.": "is not a property xAPI allows here",
     "Missing data for required field.": "is required",
-    "Field may not be null.": "may not be null",
+    "Field may not be null.": "null is not allowed",
     "Invalid input type.": "must be a JSON object",
     "Not a valid list.": "must be an array",
 }
 
 
 def _bad_request(error: ValidationError, location: str) -> BadRequest:
-    path, message = _first_error(error.messages, location)
+    path, message, key = _first_error(error.messages, location)
+    if message == "Unknown field.":
+        message = f"unknown property {key!r}"
     message = _MARSHMALLOW_WORDS.get(message, message)
     if message.startswith("Invalid input type") or message.startswith("Invalid type"):
         message = "must be a JSON object"
@@ -637,12 +673,15 @@ def validate_statement(statement, *, version: str = "1.0.3", location: str = "st
 
 
 def validate_agent(agent, *, version: str = "1.0.3", location: str = "agent", allow_group: bool = True) -> None:
-    """Raise BadRequest unless ``agent`` is a valid Agent (or Group, when allowed)."""
+    """Raise BadRequest unless ``agent`` is a valid Agent, or (when allowed) an identified Group."""
     if not isinstance(agent, dict):
         raise BadRequest(f"{location}: must be a JSON Agent object", location=location)
     try:
         schema = _agent_or_group(agent) if allow_group else _agent_only(agent)
         schema.load(agent)
+        if schema is _group_schema and not _count_ifis(agent):
+            raise ValidationError("must be an Agent or an identified Group (one of mbox, mbox_sha1sum, openid, "
+                                  "account); an anonymous Group cannot be used here")
     except ValidationError as error:
         raise _bad_request(error, location) from None
 

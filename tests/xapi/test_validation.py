@@ -1,12 +1,29 @@
-"""One example per rule: accepted when valid, rejected with the field's path when not."""
+"""One example per rule: accepted when valid, rejected with the field's path and the rule when not."""
 
 from __future__ import annotations
+
+import copy
+import datetime as dt
 
 import pytest
 
 from lrs.errors import BadRequest
-from lrs.xapi.validation import validate_agent, validate_statement
+from lrs.xapi.validation import (
+    is_iri,
+    parse_timestamp,
+    validate_activity_id,
+    validate_agent,
+    validate_statement,
+    validate_uuid,
+)
 from tests.conftest import statement
+
+UUID = "5f0b8a9e-6d4b-4a2b-9c8e-2e5d8f1a1b2c"
+MBOX = {"mbox": "mailto:a@example.org"}
+ACTIVITY = {"objectType": "Activity", "id": "http://example.org/a"}
+GROUP = {"objectType": "Group", "name": "G", "member": [MBOX, {"openid": "http://example.org/o"}]}
+ATTACHMENT = {"usageType": "http://example.org/u", "display": {"en": "x"}, "contentType": "text/plain",
+              "length": 10, "sha2": "a" * 64}
 
 
 def rejected(body, version="1.0.3"):
@@ -15,83 +32,452 @@ def rejected(body, version="1.0.3"):
     return caught.value
 
 
+def sub(**overrides):
+    body = {"objectType": "SubStatement", "actor": MBOX, "verb": {"id": "http://example.org/v"},
+            "object": ACTIVITY}
+    body.update(overrides)
+    return body
+
+
+def definition(**props):
+    return statement(object={"id": "http://example.org/a", "definition": props})
+
+
+def full_statement(v2=False):
+    context = {
+        "registration": UUID, "instructor": {"objectType": "Agent", "account": {
+            "homePage": "http://example.org", "name": "teacher"}},
+        "team": GROUP,
+        "contextActivities": {"parent": ACTIVITY, "grouping": [ACTIVITY], "category": [
+            {"id": "http://example.org/c", "definition": {"type": "http://example.org/t"}}], "other": []},
+        "revision": "r1", "platform": "web", "language": "en-US",
+        "statement": {"objectType": "StatementRef", "id": UUID},
+        "extensions": {"http://example.org/x": None, "urn:x:y": {"any": ["json", 1, None]}},
+    }
+    if v2:
+        context["contextAgents"] = [{"objectType": "contextAgent", "agent": MBOX,
+                                     "relevantTypes": ["http://example.org/t"]}]
+        context["contextGroups"] = [{"objectType": "contextGroup", "group": GROUP}]
+    return statement(
+        id=UUID.upper(),
+        object={"objectType": "Activity", "id": "http://example.org/q", "definition": {
+            "name": {"en": "Q"}, "description": {"en-GB": "d", "zh-Hant-TW": "d"},
+            "type": "http://adlnet.gov/expapi/activities/cmi.interaction", "moreInfo": "https://example.org/m",
+            "interactionType": "matching", "correctResponsesPattern": ["a[.]b"],
+            "source": [{"id": "a", "description": {"en": "A"}}], "target": [{"id": "b"}],
+            "extensions": {"http://example.org/e": 1}}},
+        result={"score": {"scaled": -1, "raw": 0, "min": -5, "max": 5.5}, "success": False, "completion": True,
+                "response": "a[.]b", "duration": "P1DT12H36M0.12567S", "extensions": {"http://example.org/r": []}},
+        context=context,
+        timestamp="2026-01-02T03:04:05.678+05:30",
+        stored="2026-01-02T03:04:05Z",
+        authority={"objectType": "Group", "member": [
+            {"account": {"homePage": "http://lrs.example.org", "name": "app"}}, MBOX]},
+        version="2.0.0" if v2 else "1.0.3",
+        attachments=[{**ATTACHMENT, "description": {"en": "y"}, "fileUrl": "https://example.org/f"}],
+    )
+
+
+# -- accepted -----------------------------------------------------------------------------------
+
+
 def test_the_minimal_statement_is_valid():
     validate_statement(statement())
 
 
-@pytest.mark.parametrize("body,location,words", [
+def test_a_statement_with_every_property_is_valid():
+    validate_statement(full_statement())
+    validate_statement(full_statement(v2=True), version="2.0.0")
+    validate_statement(full_statement(v2=True), version="2.0.1")
+
+
+@pytest.mark.parametrize("body", [
+    statement(actor={"mbox": "mailto:a@example.org"}),
+    statement(actor={"mbox_sha1sum": "ABCDEF0123456789abcdef0123456789abcdef01"}),
+    statement(actor={"openid": "http://example.org/me"}),
+    statement(actor={"account": {"homePage": "http://example.org", "name": "a"}}),
+    statement(actor={"objectType": "Group", "mbox": "mailto:g@example.org"}),
+    statement(actor={"objectType": "Group", "mbox": "mailto:g@example.org", "member": []}),
+    statement(actor=GROUP),
+    statement(object={"objectType": "Agent", **MBOX}),
+    statement(object=GROUP),
+    statement(object={"objectType": "StatementRef", "id": UUID}),
+    statement(object=sub(result={"success": True}, context={"revision": "2"}, timestamp="2026-01-01T00:00:00Z",
+                         attachments=[ATTACHMENT])),
+    statement(object=sub(object={"objectType": "StatementRef", "id": UUID})),
+    statement(verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+              object={"objectType": "StatementRef", "id": UUID}),
+    statement(object={"id": "urn:example:a"}),
+    statement(context={"contextActivities": {}}),
+    statement(version="1.0"), statement(version="1.0.0"), statement(version="1.0.9"),
+    statement(timestamp="2026-01-02T03:04:05+00:00"), statement(timestamp="2026-01-02T03:04:05.123456789Z"),
+    statement(timestamp="2026-01-02T03:04:05"),  # no offset: read as UTC (a SHOULD, not a MUST)
+    statement(result={"duration": "P4W"}), statement(result={"duration": "PT0.5S"}),
+    statement(result={"score": {"raw": 5, "min": 5, "max": 5.1}}),
+    statement(result={"extensions": {}}),
+    statement(verb={"id": "http://example.org/v", "display": {"i-klingon": "x", "x-private": "y",
+                                                              "sl-rozaj-biske": "z", "de-CH-1996": "w"}}),
+] + [definition(interactionType=kind, correctResponsesPattern=[]) for kind in (
+    "true-false", "choice", "fill-in", "long-fill-in", "matching", "performance", "sequencing", "likert",
+    "numeric", "other")] + [
+    definition(interactionType="choice", choices=[{"id": "a"}, {"id": "b", "description": {"en": "B"}}]),
+    definition(interactionType="sequencing", choices=[{"id": "a"}]),
+    definition(interactionType="likert", scale=[{"id": "1"}]),
+    definition(interactionType="performance", steps=[{"id": "1"}]),
+    definition(interactionType="matching", source=[{"id": "a"}], target=[{"id": "a"}]),
+])
+def test_valid(body):
+    validate_statement(body)
+    validate_statement(body, version="2.0.0")
+
+
+# -- rejected, one rule each ----------------------------------------------------------------------
+
+RULES = [
+    # statement
+    (statement(unknown=1), "statement.unknown", "unknown property 'unknown'"),
+    (statement(objectType="Statement"), "statement.objectType", "unknown property"),
+    ({"verb": {"id": "http://e.org/v"}, "object": ACTIVITY}, "statement.actor", "required"),
+    ({"actor": MBOX, "object": ACTIVITY}, "statement.verb", "required"),
+    ({"actor": MBOX, "verb": {"id": "http://e.org/v"}}, "statement.object", "required"),
+    (statement(id="not-a-uuid"), "statement.id", "UUID"),
+    (statement(id=UUID + "0"), "statement.id", "UUID"),
+    (statement(id=""), "statement.id", "UUID"),
+    (statement(id=None), "statement.id", "null is not allowed"),
+    # actor: agents and IFIs
     (statement(actor={"mbox": "ada@example.org"}), "statement.actor.mbox", "mailto"),
+    (statement(actor={"mbox": "mailto:ada"}), "statement.actor.mbox", "mailto"),
+    (statement(actor={"mbox_sha1sum": "a" * 39}), "statement.actor.mbox_sha1sum", "SHA-1"),
+    (statement(actor={"mbox_sha1sum": "g" * 40}), "statement.actor.mbox_sha1sum", "SHA-1"),
+    (statement(actor={"openid": "example.org/me"}), "statement.actor.openid", "IRI"),
+    (statement(actor={"account": {"homePage": "example.org", "name": "a"}}), "statement.actor.account.homePage",
+     "IRI"),
+    (statement(actor={"account": {"homePage": "http://e.org"}}), "statement.actor.account.name", "required"),
+    (statement(actor={"account": {"homePage": "http://e.org", "name": 7}}), "statement.actor.account.name",
+     "string"),
+    (statement(actor={"account": {"homePage": "http://e.org", "name": "a", "x": 1}}),
+     "statement.actor.account.x", "unknown property"),
     (statement(actor={"name": "nobody"}), "statement.actor", "exactly one"),
     (statement(actor={"mbox": "mailto:a@e.org", "openid": "http://e.org/a"}), "statement.actor", "exactly one"),
-    (statement(actor={"objectType": "Group"}), "statement.actor", "anonymous Group"),
     (statement(actor={"objectType": "agent", "mbox": "mailto:a@e.org"}), "statement.actor.objectType", "Agent"),
-    (statement(actor={"account": {"homePage": "http://e.org"}}), "statement.actor.account.name", "required"),
+    (statement(actor={"objectType": "Person", "mbox": "mailto:a@e.org"}), "statement.actor.objectType", "Agent"),
+    (statement(actor={"mbox": "mailto:a@e.org", "name": ["Ada"]}), "statement.actor.name", "string"),
+    (statement(actor=[MBOX]), "statement.actor", "object"),
+    (statement(actor=None), "statement.actor", "null is not allowed"),
+    # actor: groups
+    (statement(actor={"objectType": "Group"}), "statement.actor", "anonymous Group"),
+    (statement(actor={"objectType": "Group", "member": []}), "statement.actor", "anonymous Group"),
+    (statement(actor={"objectType": "group", **MBOX}), "statement.actor.objectType", "Group"),
+    (statement(actor={"objectType": "Group", "mbox": "mailto:g@e.org", "openid": "http://e.org/g"}),
+     "statement.actor", "at most one"),
+    (statement(actor={"objectType": "Group", "member": [GROUP]}), "statement.actor.member[0].objectType",
+     "Agent"),
+    (statement(actor={"objectType": "Group", "member": [MBOX, {"name": "x"}]}), "statement.actor.member[1]",
+     "exactly one"),
+    (statement(actor={"objectType": "Group", "member": MBOX}), "statement.actor.member", "array"),
+    (statement(actor={"objectType": "Group", "member": [None]}), "statement.actor.member[0]", "object"),
+    # verb
     (statement(verb={"display": {"en": "x"}}), "statement.verb.id", "required"),
     (statement(verb={"id": "x", "display": {"en": "x"}}), "statement.verb.id", "IRI"),
-    (statement(verb={"id": "http://e.org/v", "display": {"en_US": "x"}}), "statement.verb.display.en_US", "RFC 5646"),
-    (statement(object={"id": "http://e.org/a", "definition": {"interactionType": "essay"}}),
-     "statement.object.definition.interactionType", "must be"),
-    (statement(object={"id": "http://e.org/a", "definition": {"interactionType": "likert",
-                                                              "choices": [{"id": "a"}]}}),
-     "statement.object.definition.choices", "not allowed"),
-    (statement(object={"id": "http://e.org/a", "definition": {"interactionType": "choice",
-                                                              "choices": [{"id": "a"}, {"id": "a"}]}}),
+    (statement(verb={"id": ""}), "statement.verb.id", "IRI"),
+    (statement(verb={"id": "http://e.org/v", "display": {"en_US": "x"}}), "statement.verb.display.en_US",
+     "RFC 5646"),
+    (statement(verb={"id": "http://e.org/v", "display": {"en": 1}}), "statement.verb.display.en", "string"),
+    (statement(verb={"id": "http://e.org/v", "display": {"en": None}}), "statement.verb.display.en", "string"),
+    (statement(verb={"id": "http://e.org/v", "display": "done"}), "statement.verb.display", "language map"),
+    (statement(verb={"id": "http://e.org/v", "name": "done"}), "statement.verb.name", "unknown property"),
+    # object: activities
+    (statement(object={"objectType": "activity", "id": "http://e.org/a"}), "statement.object.objectType",
+     "must be"),
+    (statement(object={"objectType": "Thing", "id": "http://e.org/a"}), "statement.object.objectType", "must be"),
+    (statement(object={"objectType": None, "id": "http://e.org/a"}), "statement.object.objectType", "null"),
+    (statement(object={"objectType": "Activity"}), "statement.object.id", "required"),
+    (statement(object={"id": "not an iri"}), "statement.object.id", "IRI"),
+    (statement(object=MBOX), "statement.object.id", "required"),  # an Agent object needs its objectType
+    (definition(name={"e": "x"}), "statement.object.definition.name.e", "RFC 5646"),
+    (definition(description="x"), "statement.object.definition.description", "language map"),
+    (definition(type="cmi.interaction"), "statement.object.definition.type", "IRI"),
+    (definition(moreInfo="www.example.org"), "statement.object.definition.moreInfo", "IRI"),
+    (definition(extensions={"x": 1}), "statement.object.definition.extensions.x", "IRIs"),
+    (definition(extensions=[1]), "statement.object.definition.extensions", "object"),
+    (definition(color="red"), "statement.object.definition.color", "unknown property"),
+    (definition(interactionType="essay"), "statement.object.definition.interactionType", "must be"),
+    (definition(interactionType="Choice"), "statement.object.definition.interactionType", "must be"),
+    (definition(interactionType="choice", correctResponsesPattern="a"),
+     "statement.object.definition.correctResponsesPattern", "array"),
+    (definition(interactionType="choice", correctResponsesPattern=[1]),
+     "statement.object.definition.correctResponsesPattern[0]", "string"),
+    (definition(correctResponsesPattern=["a"]), "statement.object.definition.correctResponsesPattern",
+     "interactionType"),
+    (definition(choices=[{"id": "a"}]), "statement.object.definition.choices", "interactionType"),
+    (definition(interactionType="likert", choices=[{"id": "a"}]), "statement.object.definition.choices",
+     "not allowed"),
+    (definition(interactionType="choice", scale=[{"id": "a"}]), "statement.object.definition.scale",
+     "not allowed"),
+    (definition(interactionType="true-false", steps=[{"id": "a"}]), "statement.object.definition.steps",
+     "not allowed"),
+    (definition(interactionType="choice", choices=[{"id": "a"}, {"id": "a"}]),
      "statement.object.definition.choices", "unique"),
+    (definition(interactionType="choice", choices=[{"description": {"en": "a"}}]),
+     "statement.object.definition.choices[0].id", "required"),
+    (definition(interactionType="choice", choices=[{"id": 1}]), "statement.object.definition.choices[0].id",
+     "string"),
+    (definition(interactionType="choice", choices=[{"id": "a", "description": {"en us": "a"}}]),
+     "statement.object.definition.choices[0].description.en us", "RFC 5646"),
+    (definition(interactionType="choice", choices=[{"id": "a", "label": "a"}]),
+     "statement.object.definition.choices[0].label", "unknown property"),
+    # object: statement references and substatements
     (statement(object={"objectType": "StatementRef", "id": "x"}), "statement.object.id", "UUID"),
+    (statement(object={"objectType": "StatementRef"}), "statement.object.id", "required"),
+    (statement(object={"objectType": "StatementRef", "id": UUID, "definition": {}}),
+     "statement.object.definition", "unknown property"),
+    (statement(object=sub(id=UUID)), "statement.object.id", "SubStatement may not have 'id'"),
+    (statement(object=sub(stored="2026-01-01T00:00:00Z")), "statement.object.stored", "SubStatement may not"),
+    (statement(object=sub(version="1.0.3")), "statement.object.version", "SubStatement may not"),
+    (statement(object=sub(authority=MBOX)), "statement.object.authority", "SubStatement may not"),
+    (statement(object=sub(object=sub())), "statement.object.object.objectType", "another SubStatement"),
+    (statement(object=sub(actor={"name": "x"})), "statement.object.actor", "exactly one"),
+    (statement(object=sub(verb={"id": "v"})), "statement.object.verb.id", "IRI"),
+    (statement(object={k: v for k, v in sub().items() if k != "verb"}), "statement.object.verb", "required"),
+    (statement(object=sub(object=MBOX, context={"platform": "x"})), "statement.object.object.id", "required"),
+    (statement(object=sub(object={"objectType": "Agent", **MBOX}, context={"revision": "x"})),
+     "statement.object.context.revision", "not an Activity"),
+    (statement(object=sub(timestamp="now")), "statement.object.timestamp", "ISO 8601"),
+    # voiding
+    (statement(verb={"id": "http://adlnet.gov/expapi/verbs/voided"}), "statement.object.objectType",
+     "StatementRef"),
+    # result
     (statement(result={"score": {"scaled": 1.5}}), "statement.result.score.scaled", "between -1 and 1"),
+    (statement(result={"score": {"scaled": -1.01}}), "statement.result.score.scaled", "between -1 and 1"),
     (statement(result={"score": {"raw": 5, "max": 4}}), "statement.result.score.raw", "max"),
+    (statement(result={"score": {"raw": 3, "min": 4}}), "statement.result.score.raw", "min"),
     (statement(result={"score": {"min": 4, "max": 4}}), "statement.result.score.min", "less than max"),
-    (statement(result={"success": 1}), "statement.result.success", "true or false"),
+    (statement(result={"score": {"min": 5, "max": 4}}), "statement.result.score.min", "less than max"),
     (statement(result={"score": {"raw": "5"}}), "statement.result.score.raw", "number"),
+    (statement(result={"score": {"raw": True}}), "statement.result.score.raw", "not a boolean"),
+    (statement(result={"score": {"max": None}}), "statement.result.score.max", "null is not allowed"),
+    (statement(result={"score": None}), "statement.result.score", "null is not allowed"),
+    (statement(result={"score": 0.5}), "statement.result.score", "object"),
+    (statement(result={"score": {"percent": 50}}), "statement.result.score.percent", "unknown property"),
+    (statement(result={"success": 1}), "statement.result.success", "true or false"),
+    (statement(result={"success": "true"}), "statement.result.success", "true or false"),
+    (statement(result={"completion": None}), "statement.result.completion", "null"),
+    (statement(result={"response": 42}), "statement.result.response", "string"),
+    (statement(result={"duration": "1 hour"}), "statement.result.duration", "duration"),
+    (statement(result={"duration": "P4W1D"}), "statement.result.duration", "duration"),
+    (statement(result={"duration": "PT1.5H30M"}), "statement.result.duration", "duration"),
+    (statement(result={"duration": 60}), "statement.result.duration", "duration"),
+    (statement(result={"extensions": {"key": 1}}), "statement.result.extensions.key", "IRIs"),
+    (statement(result={"grade": "A"}), "statement.result.grade", "unknown property"),
+    (statement(result=[]), "statement.result", "object"),
+    # context
     (statement(context={"registration": "x"}), "statement.context.registration", "UUID"),
+    (statement(context={"instructor": {"name": "x"}}), "statement.context.instructor", "exactly one"),
+    (statement(context={"instructor": ACTIVITY}), "statement.context.instructor.objectType", "Agent"),
     (statement(context={"team": {"mbox": "mailto:a@e.org"}}), "statement.context.team.objectType", "Group"),
+    (statement(context={"team": {"objectType": "Agent", **MBOX}}), "statement.context.team.objectType", "Group"),
     (statement(context={"contextActivities": {"parent": [{"objectType": "Agent", "mbox": "mailto:a@e.org"}]}}),
      "statement.context.contextActivities.parent[0].objectType", "Activity"),
+    (statement(context={"contextActivities": {"parent": [ACTIVITY, {"id": "nope"}]}}),
+     "statement.context.contextActivities.parent[1].id", "IRI"),
+    (statement(context={"contextActivities": {"grouping": {"id": "nope"}}}),
+     "statement.context.contextActivities.grouping.id", "IRI"),
+    (statement(context={"contextActivities": {"category": "http://e.org/c"}}),
+     "statement.context.contextActivities.category", "object"),
+    (statement(context={"contextActivities": {"other": None}}), "statement.context.contextActivities.other",
+     "null"),
     (statement(context={"contextActivities": {"sibling": []}}), "statement.context.contextActivities.sibling",
-     "not a property"),
+     "unknown property"),
+    (statement(context={"contextActivities": {"Parent": []}}), "statement.context.contextActivities.Parent",
+     "unknown property"),
     (statement(object={"objectType": "Agent", "mbox": "mailto:a@e.org"}, context={"platform": "web"}),
-     "statement.context.platform", "Activity"),
+     "statement.context.platform", "not an Activity"),
+    (statement(object={"objectType": "StatementRef", "id": UUID}, context={"revision": "1"}),
+     "statement.context.revision", "not an Activity"),
+    (statement(object=sub(), context={"revision": "1"}), "statement.context.revision", "not an Activity"),
+    (statement(context={"revision": 1}), "statement.context.revision", "string"),
+    (statement(context={"platform": None}), "statement.context.platform", "null"),
     (statement(context={"language": "nope nope"}), "statement.context.language", "RFC 5646"),
+    (statement(context={"language": ""}), "statement.context.language", "RFC 5646"),
+    (statement(context={"statement": {"id": UUID}}), "statement.context.statement.objectType", "required"),
+    (statement(context={"statement": {"objectType": "StatementRef", "id": "x"}}), "statement.context.statement.id",
+     "UUID"),
+    (statement(context={"extensions": {"http://e.org/x": None, "bad key": 1}}),
+     "statement.context.extensions.bad key", "IRIs"),
+    (statement(context={"mood": "good"}), "statement.context.mood", "unknown property"),
+    # timestamps, stored, authority, version
     (statement(timestamp="2026-01-01 10:00"), "statement.timestamp", "ISO 8601"),
+    (statement(timestamp="01/011/2015"), "statement.timestamp", "ISO 8601"),
+    (statement(timestamp="2026-02-30T00:00:00Z"), "statement.timestamp", "ISO 8601"),
+    (statement(timestamp="2008-09-15T15:53:00.601-00:00"), "statement.timestamp", "-00:00"),
+    (statement(timestamp="2008-09-15T15:53:00.601-0000"), "statement.timestamp", "ISO 8601"),
+    (statement(timestamp="2008-09-15T15:53:00.601-00"), "statement.timestamp", "ISO 8601"),
+    (statement(timestamp=1700000000), "statement.timestamp", "ISO 8601"),
+    (statement(stored="yesterday"), "statement.stored", "ISO 8601"),
+    (statement(authority={"objectType": "Group", "mbox": "mailto:a@e.org"}), "statement.authority.member",
+     "anonymous"),
+    (statement(authority={"objectType": "Group", "member": [MBOX]}), "statement.authority.member", "two"),
+    (statement(authority={"mbox": "nope"}), "statement.authority.mbox", "mailto"),
     (statement(version="2.0.0"), "statement.version", "1.0"),
-    (statement(authority={"objectType": "Group", "mbox": "mailto:a@e.org"}), "statement.authority.member", "anonymous"),
-    (statement(attachments=[{"usageType": "http://e.org/u", "display": {"en": "x"}, "contentType": "text/plain",
-                             "length": -1, "sha2": "a" * 64}]), "statement.attachments[0].length", "negative"),
-    (statement(result={"extensions": {"key": 1}}), "statement.result.extensions.key", "IRIs"),
-    (statement(unknown=1), "statement.unknown", "not a property"),
-    (statement(actor=None), "statement.actor", "null"),
-    (statement(object={"objectType": "SubStatement", "actor": {"mbox": "mailto:a@e.org"},
-                       "verb": {"id": "http://e.org/v"}, "object": {"id": "http://e.org/a"},
-                       "stored": "2026-01-01T00:00:00Z"}), "statement.object.stored", "not a property"),
-])
-def test_rules(body, location, words):
-    error = rejected(body)
+    (statement(version="1.1.0"), "statement.version", "1.0"),
+    (statement(version="0.95"), "statement.version", "1.0"),
+    (statement(version=1.0), "statement.version", "string"),
+    # attachments
+    (statement(attachments=[{**ATTACHMENT, "length": -1}]), "statement.attachments[0].length", "negative"),
+    (statement(attachments=[{**ATTACHMENT, "length": 1.5}]), "statement.attachments[0].length", "integer"),
+    (statement(attachments=[{**ATTACHMENT, "length": "10"}]), "statement.attachments[0].length", "integer"),
+    (statement(attachments=[{**ATTACHMENT, "length": True}]), "statement.attachments[0].length", "boolean"),
+    (statement(attachments=[{**ATTACHMENT, "usageType": "signature"}]), "statement.attachments[0].usageType",
+     "IRI"),
+    (statement(attachments=[{**ATTACHMENT, "fileUrl": "f.txt"}]), "statement.attachments[0].fileUrl", "IRI"),
+    (statement(attachments=[{**ATTACHMENT, "display": {"xx_YY": "x"}}]),
+     "statement.attachments[0].display.xx_YY", "RFC 5646"),
+    (statement(attachments=[{**ATTACHMENT, "description": "x"}]), "statement.attachments[0].description",
+     "language map"),
+    (statement(attachments=[{**ATTACHMENT, "contentType": 1}]), "statement.attachments[0].contentType",
+     "string"),
+    (statement(attachments=[{**ATTACHMENT, "sha2": "xyz"}]), "statement.attachments[0].sha2", "SHA-2"),
+    (statement(attachments=[{**ATTACHMENT, "size": 1}]), "statement.attachments[0].size", "unknown property"),
+    (statement(attachments=ATTACHMENT), "statement.attachments", "array"),
+] + [
+    (statement(attachments=[{k: v for k, v in ATTACHMENT.items() if k != prop}]),
+     f"statement.attachments[0].{prop}", "required")
+    for prop in ("usageType", "display", "contentType", "length", "sha2")
+]
+
+
+@pytest.mark.parametrize("body,location,words", RULES, ids=[f"{n}:{r[1]}" for n, r in enumerate(RULES)])
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_rules(body, location, words, version):
+    if version.startswith("2.") and "version" in body and body["version"] == "2.0.0":
+        return  # a 1.0.3-only rule
+    error = rejected(copy.deepcopy(body), version)
     assert error.location == location, error.message
     assert words in error.message
+    assert error.message.startswith(location + ":")
 
 
-def test_context_agents_only_in_2_0():
-    body = statement(context={"contextAgents": [{"objectType": "contextAgent",
-                                                 "agent": {"mbox": "mailto:a@e.org"},
-                                                 "relevantTypes": ["http://e.org/t"]}]})
-    validate_statement(body, version="2.0.0")
-    assert rejected(body).location == "statement.context.contextAgents"
-    body["context"]["contextAgents"][0]["relevantTypes"] = []
-    assert rejected(body, "2.0.0").location.startswith("statement.context.contextAgents[0].relevantTypes")
+def test_a_statement_must_be_an_object():
+    for body in ([], "statement", None, 1):
+        assert rejected(body).location == "statement"
 
 
 def test_batch_location_names_the_position():
     with pytest.raises(BadRequest) as caught:
         validate_statement(statement(actor={}), location="statement[3]")
-    assert caught.value.location.startswith("statement[3].actor")
+    assert caught.value.location == "statement[3].actor"
+    with pytest.raises(BadRequest) as caught:
+        validate_statement(statement(context={"contextActivities": {"parent": [ACTIVITY, {"id": "x"}]}}),
+                           location="statement[0]")
+    assert caught.value.location == "statement[0].context.contextActivities.parent[1].id"
+
+
+# -- xAPI 2.0 -------------------------------------------------------------------------------------
+
+
+def test_context_agents_and_groups_only_in_2_0():
+    body = statement(context={"contextAgents": [{"objectType": "contextAgent",
+                                                 "agent": {"mbox": "mailto:a@e.org"},
+                                                 "relevantTypes": ["http://e.org/t"]}]})
+    validate_statement(body, version="2.0.0")
+    error = rejected(body)
+    assert error.location == "statement.context.contextAgents" and "unknown property" in error.message
+    body = statement(context={"contextGroups": [{"objectType": "contextGroup", "group": GROUP}]})
+    validate_statement(body, version="2.0.0")
+    assert rejected(body).location == "statement.context.contextGroups"
+    assert rejected(statement(object=sub(context=body["context"]))).location == \
+        "statement.object.context.contextGroups"
+
+
+def test_version_2_0_statements():
+    validate_statement(statement(version="2.0.0"), version="2.0.0")
+    validate_statement(statement(version="1.0.3"), version="2.0.0")
+    assert rejected(statement(version="2.1.0"), "2.0.0").location == "statement.version"
+    assert rejected(statement(version="3.0.0"), "2.0.0").location == "statement.version"
+
+
+CONTEXT_AGENT = {"objectType": "contextAgent", "agent": MBOX}
+CONTEXT_GROUP = {"objectType": "contextGroup", "group": GROUP}
+
+
+@pytest.mark.parametrize("context,location,words", [
+    ({"contextAgents": CONTEXT_AGENT}, "contextAgents", "array"),
+    ({"contextAgents": [{**CONTEXT_AGENT, "objectType": "ContextAgent"}]}, "contextAgents[0].objectType",
+     "contextAgent"),
+    ({"contextAgents": [{"agent": MBOX}]}, "contextAgents[0].objectType", "required"),
+    ({"contextAgents": [{"objectType": "contextAgent"}]}, "contextAgents[0].agent", "required"),
+    ({"contextAgents": [{**CONTEXT_AGENT, "agent": GROUP}]}, "contextAgents[0].agent.objectType", "Agent"),
+    ({"contextAgents": [{**CONTEXT_AGENT, "agent": {"name": "x"}}]}, "contextAgents[0].agent", "exactly one"),
+    ({"contextAgents": [{**CONTEXT_AGENT, "relevantTypes": []}]}, "contextAgents[0].relevantTypes", "empty"),
+    ({"contextAgents": [{**CONTEXT_AGENT, "relevantTypes": ["t"]}]}, "contextAgents[0].relevantTypes[0]", "IRI"),
+    ({"contextAgents": [{**CONTEXT_AGENT, "relevantTypes": "http://e.org/t"}]}, "contextAgents[0].relevantTypes",
+     "array"),
+    ({"contextAgents": [{**CONTEXT_AGENT, "role": "x"}]}, "contextAgents[0].role", "unknown property"),
+    ({"contextGroups": [{**CONTEXT_GROUP, "objectType": "contextAgent"}]}, "contextGroups[0].objectType",
+     "contextGroup"),
+    ({"contextGroups": [{**CONTEXT_GROUP, "group": MBOX}]}, "contextGroups[0].group.objectType", "Group"),
+    ({"contextGroups": [{**CONTEXT_GROUP, "group": {"objectType": "Group"}}]}, "contextGroups[0].group",
+     "anonymous Group"),
+    ({"contextGroups": [{**CONTEXT_GROUP, "relevantTypes": []}]}, "contextGroups[0].relevantTypes", "empty"),
+    ({"contextGroups": [None]}, "contextGroups[0]", "null"),
+])
+def test_2_0_context_agent_and_group_rules(context, location, words):
+    error = rejected(statement(context=context), "2.0.0")
+    assert error.location == f"statement.context.{location}", error.message
+    assert words in error.message
+
+
+# -- the other public functions ------------------------------------------------------------------
 
 
 def test_validate_agent():
     validate_agent({"mbox": "mailto:a@e.org"})
-    with pytest.raises(BadRequest):
-        validate_agent({"objectType": "Group", "mbox": "mailto:a@e.org"}, allow_group=False)
-    with pytest.raises(BadRequest):
-        validate_agent([])
+    validate_agent({"objectType": "Group", "openid": "http://e.org/g"})
+    validate_agent({"objectType": "Group", "openid": "http://e.org/g"}, version="2.0.0")
+    for agent, location in [
+        ({"objectType": "Group", "mbox": "mailto:a@e.org"}, "agent.objectType"),
+        ({"mbox": "a@e.org"}, "agent.mbox"),
+        ({"mbox": "mailto:a@e.org", "extra": 1}, "agent.extra"),
+        ([], "agent"),
+    ]:
+        with pytest.raises(BadRequest) as caught:
+            validate_agent(agent, allow_group=not location.endswith("objectType"))
+        assert caught.value.location == location
+    with pytest.raises(BadRequest) as caught:
+        validate_agent(GROUP, location="agent")
+    assert caught.value.location == "agent" and "identified Group" in caught.value.message
+
+
+def test_validate_activity_id_and_uuid():
+    validate_activity_id("http://example.org/a")
+    validate_uuid(UUID, location="registration")
+    validate_uuid(UUID.upper(), location="registration")
+    for bad in ("example.org", "", None, 1):
+        with pytest.raises(BadRequest) as caught:
+            validate_activity_id(bad)
+        assert caught.value.location == "activityId"
+    for bad in ("x", "", None, UUID[:-1], "{" + UUID + "}"):
+        with pytest.raises(BadRequest) as caught:
+            validate_uuid(bad, location="registration")
+        assert caught.value.location == "registration"
+
+
+def test_parse_timestamp():
+    utc = dt.timezone.utc
+    assert parse_timestamp("2026-01-02T03:04:05Z", location="since") == dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=utc)
+    moment = parse_timestamp("2026-01-02T03:04:05.5+02:00", location="since", version="2.0.0")
+    assert moment == dt.datetime(2026, 1, 2, 1, 4, 5, 500000, tzinfo=utc) and moment.tzinfo is not None
+    assert parse_timestamp("2026-01-02T03:04:05", location="since").tzinfo is not None
+    for bad in ("2026-01-02T03:04:05-00:00", "tomorrow", "", None, 5):
+        for version in ("1.0.3", "2.0.0"):
+            with pytest.raises(BadRequest) as caught:
+                parse_timestamp(bad, location="until", version=version)
+            assert caught.value.location == "until"
+
+
+def test_is_iri():
+    assert is_iri("http://example.org/a") and is_iri("urn:uuid:" + UUID) and is_iri("mailto:a@e.org")
+    assert not is_iri("") and not is_iri("example.org") and not is_iri(None) and not is_iri("http://a b")
 
 
 def test_accepted_objects_are_remembered_but_never_accept_what_is_invalid():
