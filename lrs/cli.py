@@ -120,7 +120,7 @@ def serve(host, port, workers, threads):
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", threads)
             self.cfg.set("timeout", 60)
-            self.cfg.set("reuse_port", True)  # the kernel spreads keep-alive connections over workers
+            self.cfg.set("keepalive", int(os.environ.get("LRS_KEEPALIVE", "2")))
             self.cfg.set("graceful_timeout", 10)
             self.cfg.set("accesslog", os.environ.get("LRS_ACCESS_LOG") or None)
 
