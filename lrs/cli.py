@@ -120,6 +120,9 @@ def serve(host, port, workers, threads):
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", threads)
             self.cfg.set("timeout", 60)
+            # Keep-alive (gunicorn's 2 s) makes reads cheaper, but a gthread worker accepts every
+            # connection it can, so a few long-lived clients may all land on one worker;
+            # LRS_KEEPALIVE=0 spreads requests evenly at some cost per request (docs/performance.md).
             self.cfg.set("keepalive", int(os.environ.get("LRS_KEEPALIVE", "2")))
             self.cfg.set("graceful_timeout", 10)
             self.cfg.set("accesslog", os.environ.get("LRS_ACCESS_LOG") or None)
