@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
+import orjson
 import pluggy
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -36,8 +37,6 @@ def open_store(config: Config, pm: pluggy.PluginManager) -> Store:
 
 
 def error_response(error: LRSError) -> Response:
-    import orjson
-
     response = Response(orjson.dumps(error.to_dict()), status=error.status_code, mimetype="application/json")
     for name, value in error.headers.items():
         response.headers[name] = value

@@ -43,7 +43,7 @@ class XAPIRequest:
         return (self.header("content-type") or "").split(";", 1)[0].strip().lower()
 
 
-def _single_params(pairs, where: str) -> dict[str, str]:
+def _single_params(pairs) -> dict[str, str]:
     params: dict[str, str] = {}
     for name, value in pairs:
         if name in params:
@@ -61,7 +61,7 @@ def build_request() -> XAPIRequest:
                                 errors="strict")
     except UnicodeDecodeError:
         raise BadRequest("the query string is not valid UTF-8", location="query") from None
-    params = _single_params(query_pairs, "query")
+    params = _single_params(query_pairs)
     headers = {k.lower(): v for k, v in request.headers.items()}
     if request.method == "POST" and "method" in params:
         return _alternate(params, headers)
@@ -84,7 +84,7 @@ def _alternate(params: dict, headers: dict) -> XAPIRequest:
         form = parse_qsl(request.get_data().decode("utf-8"), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError:
         raise BadRequest("the form body is not valid UTF-8", location="body") from None
-    fields = _single_params(form, "body")
+    fields = _single_params(form)
     new_headers = {k: v for k, v in headers.items() if k not in ("content-type", "content-length")}
     body = b""
     out_params = {}
@@ -100,8 +100,7 @@ def _alternate(params: dict, headers: dict) -> XAPIRequest:
         new_headers["x-experience-api-version"] = version_header
     if body and "content-type" not in new_headers:
         new_headers["content-type"] = "application/json"
-    xreq = XAPIRequest(method=method, params=out_params, headers=new_headers, body=body, alternate=True)
-    return xreq
+    return XAPIRequest(method=method, params=out_params, headers=new_headers, body=body, alternate=True)
 
 
 def current() -> XAPIRequest:
