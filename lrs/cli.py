@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import click
 
@@ -195,6 +196,51 @@ def check():
     if problems:
         sys.exit(1)
     click.echo("ok: no problems found")
+
+
+@cli.command(help="Copy the live SQLite store to FILE (consistent, safe while the LRS serves).")
+@click.argument("file", type=click.Path(dir_okay=False))
+def backup(file):
+    store = _store(_config())
+    if not hasattr(store, "backup"):
+        raise click.ClickException("this store has no built-in backup (for MongoDB use mongodump)")
+    with click.progressbar(length=1, label="backing up", file=sys.stderr) as bar:
+        def progress(done, total):
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        store.backup(file, progress=progress)
+    from lrs.store.sqlite import SQLiteStore
+
+    count, digest = SQLiteStore(file).checksum()
+    click.echo(f"backed up {count} statements to {file} (sha256 {digest[:16]}…)")
+
+
+@cli.command(help="Replace the store in LRS_HOME with the backup FILE (stop the LRS first).")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+def restore(file, yes):
+    from lrs.store.sqlite import SQLiteStore
+
+    config = _config()
+    url = config.store_url
+    if not url.startswith("sqlite:"):
+        raise click.ClickException("restore works on SQLite stores (for MongoDB use mongorestore)")
+    source = SQLiteStore(file)
+    problems = source.check()
+    if problems:
+        raise click.ClickException(f"the backup is damaged: {problems[0]}")
+    if not yes:
+        click.confirm(f"Replace {url} with {file}?", abort=True)
+    target = url.split("://", 1)[1]
+    source.backup(target)
+    for suffix in ("-wal", "-shm"):  # the old store's log must not be replayed onto the restored one
+        Path(target + suffix).unlink(missing_ok=True)
+    count, digest = SQLiteStore(target).checksum()
+    expected = source.checksum()
+    if (count, digest) != expected:
+        raise click.ClickException("the restored store does not match the backup")
+    click.echo(f"restored {count} statements from {file} (sha256 {digest[:16]}…)")
 
 
 @cli.command(help="List the plugins loaded and the hooks each implements.")
