@@ -15,10 +15,8 @@ import asyncio
 import json
 import random
 import resource
-import statistics
 import sys
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode

@@ -4,6 +4,7 @@ each started fresh in its own data folder on a loopback port, with what it costs
 
 from __future__ import annotations
 
+import abc
 import json
 import os
 import shutil
@@ -26,7 +27,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Server:
+class Server(abc.ABC):
     name = "server"
     xapi_path = "/xapi"
 
@@ -37,8 +38,9 @@ class Server:
         self.proc: subprocess.Popen | None = None
         self.auth: tuple[str, str] = ("", "")
 
+    @abc.abstractmethod
     def command(self) -> list[str]:
-        raise NotImplementedError
+        """The command line that starts this server."""
 
     def prepare(self, env: dict) -> None:
         pass

@@ -28,6 +28,7 @@ from lrs.xapi.query import (
     SINGLE_PARAMS,
     StatementQuery,
     check_known,
+    parse_boolean,
     parse_format,
     parse_statement_query,
 )
@@ -140,10 +141,6 @@ def post_statements(xreq: XAPIRequest):
 # -- reading -------------------------------------------------------------------------
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
 def _consistent_through(response: Response) -> Response:
     response.headers["X-Experience-API-Consistent-Through"] = consistent_through()
     return response
@@ -188,13 +185,6 @@ def _respond(body: str, xreq: XAPIRequest, attachments: bool, **headers) -> Resp
     return _consistent_through(response)
 
 
-def _parse_bool(params: dict, name: str) -> bool:
-    value = params.get(name, "false")
-    if value not in ("true", "false"):
-        raise BadRequest(f"must be true or false, not {value!r}", location=name)
-    return value == "true"
-
-
 def _last_modified(stored: str) -> str:
     return http_date(dt.datetime.strptime(stored, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc))
 
@@ -213,7 +203,7 @@ def get_statements(xreq: XAPIRequest):
         statement_id = params[single[0]]
         validate_uuid(statement_id, location=single[0])
         fmt = parse_format(params)
-        attachments = _parse_bool(params, "attachments")
+        attachments = parse_boolean(params, "attachments")
         found = ctx.store.get_statement(statement_id, voided=single[0] == "voidedStatementId")
         if found is None:
             raise NotFound(f"no statement with {single[0]} {statement_id}", location=single[0])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 
 from lrs.errors import BadRequest
 from lrs.xapi.agents import agent_key
@@ -51,8 +51,6 @@ class StatementQuery:
     #: paging: continue after this sequence number, and never past ``upto``
     after: int | None = None
     upto: int | None = None
-    #: the agent filter as sent, kept so a ``more`` link can repeat it
-    extra: dict = field(default_factory=dict)
 
     def index_keys(self) -> list[str]:
         """The index keys a matching statement must all have."""
@@ -68,7 +66,7 @@ class StatementQuery:
         return keys
 
     def to_cursor(self, after: int, upto: int) -> str:
-        data = {k: v for k, v in asdict(replace(self, after=after, upto=upto)).items() if v not in (None, False, {}, "")}
+        data = {k: v for k, v in asdict(replace(self, after=after, upto=upto)).items() if v not in (None, False, "")}
         raw = json.dumps(data, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -85,7 +83,7 @@ class StatementQuery:
             raise BadRequest("the 'more' cursor is not one this LRS issued", location="more") from None
 
 
-def _boolean(params: dict, name: str) -> bool:
+def parse_boolean(params: dict, name: str) -> bool:
     value = params.get(name)
     if value is None:
         return False
@@ -153,12 +151,12 @@ def parse_statement_query(params: dict, *, version: str = "1.0.3", max_limit: in
         verb=_iri(params, "verb"),
         activity=_iri(params, "activity"),
         registration=registration,
-        related_agents=_boolean(params, "related_agents"),
-        related_activities=_boolean(params, "related_activities"),
+        related_agents=parse_boolean(params, "related_agents"),
+        related_activities=parse_boolean(params, "related_activities"),
         since=index_time(since_ts) if since_ts else None,
         until=index_time(until_ts) if until_ts else None,
         limit=limit,
-        ascending=_boolean(params, "ascending"),
+        ascending=parse_boolean(params, "ascending"),
         format=parse_format(params),
-        attachments=_boolean(params, "attachments"),
+        attachments=parse_boolean(params, "attachments"),
     )
