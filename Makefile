@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export LRS_HOME ?= $(CURDIR)/lrs-data
 export LRS_PORT ?= 8080
 
-.PHONY: install serve test clean
+.PHONY: install browser serve test clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Learnfolio needs Python 3.11 or newer"'
@@ -16,15 +16,24 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# Browser tests drive Debian's Chromium with Playwright (never `playwright install`: no
+# browser downloads here) and check accessibility with axe-core from npm.
+$(BIN)/.browser: $(BIN)/.installed package.json
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+browser: $(BIN)/.browser
+
 serve: install
 	$(BIN)/lrs init
 	$(BIN)/lrs serve
 
-test: install
+test: install browser
 	$(BIN)/pytest -q
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules
 
 # Benchmarks (not part of `make test`): figures are printed, see docs/performance.md.
 PEER_VENV := bench/.peer-venv
