@@ -42,6 +42,14 @@ class Config:
     #: the ``limit`` used when a query gives none, and the most a query may ask for
     default_limit: int = 100
     max_limit: int = 1000
+    #: the homePage of the xAPI account every person gets at sign-up (their first identity)
+    people_home_page: str = "https://learnfolio.example/people"
+    #: the homePage of the anonymous accounts that replace an erased person's identifiers
+    erased_home_page: str = "https://learnfolio.example/erased"
+    #: who may create an account in the personal learning space: off, invite (an admin's link), open
+    signup: str = "invite"
+    #: send session cookies only over HTTPS (turn on behind TLS)
+    secure_cookies: bool = False
     #: plugin names (as registered) not to load, built-ins included
     disable_plugins: tuple[str, ...] = ()
     #: when set, only these entry-point plugins are loaded (built-ins always load unless disabled)
@@ -66,6 +74,10 @@ class Config:
             max_attachment_bytes=_int("LRS_MAX_ATTACHMENT_BYTES", cls.max_attachment_bytes),
             default_limit=_int("LRS_DEFAULT_LIMIT", cls.default_limit),
             max_limit=_int("LRS_MAX_LIMIT", cls.max_limit),
+            people_home_page=env.get("LRS_PEOPLE_HOME_PAGE", cls.people_home_page),
+            erased_home_page=env.get("LRS_ERASED_HOME_PAGE", cls.erased_home_page),
+            signup=env.get("LRS_SIGNUP", cls.signup),
+            secure_cookies=env.get("LRS_SECURE_COOKIES", "") in ("1", "true", "yes"),
             disable_plugins=tuple(p.strip() for p in env.get("LRS_DISABLE_PLUGINS", "").split(",") if p.strip()),
             load_plugins=None if load is None else tuple(p.strip() for p in load.split(",") if p.strip()),
         )

@@ -10,9 +10,10 @@ import orjson
 from flask import Response
 from werkzeug.http import http_date
 
-from lrs.api.common import consistent_through, lrs_context, xapi_blueprint
+from lrs.api.common import consistent_through, lrs_context, person_keys, xapi_blueprint
 from lrs.api.request import XAPIRequest, current
 from lrs.auth import scopes
+from lrs.auth.personal import belongs, require_own_actor
 from lrs.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound, PayloadTooLarge
 from lrs.xapi import formats
 from lrs.xapi.attachments import (
@@ -87,11 +88,14 @@ def _store(xreq: XAPIRequest, statements: list, parts: dict, *, statement_id: st
         )
     single = statement_id is not None
     define = bool({"define", "all"} & set(credential.scopes))
+    owners = person_keys(xreq)
     prepared = []
     seen: set[str] = set()
     for position, statement in enumerate(statements):
         location = "statement" if single else f"statement[{position}]"
         validate_statement(statement, version=xreq.version, location=location)
+        if owners is not None:
+            require_own_actor(statement, owners, location)
         signature = signature_attachment(statement)
         if signature is not None and signature["sha2"].lower() in parts:
             verify_signed_statement(statement, parts[signature["sha2"].lower()].content, location=location)
@@ -207,7 +211,11 @@ def get_statements(xreq: XAPIRequest):
         found = ctx.store.get_statement(statement_id, voided=single[0] == "voidedStatementId")
         if found is None:
             raise NotFound(f"no statement with {single[0]} {statement_id}", location=single[0])
-        if own_only and found.authority_key != credential.key:
+        owners = person_keys(xreq)
+        if owners is not None:
+            if not belongs(orjson.loads(found.json), owners):  # as if absent: existence is not theirs to know
+                raise NotFound(f"no statement with {single[0]} {statement_id}", location=single[0])
+        elif own_only and found.authority_key != credential.key:
             raise Forbidden("this credential may read only the statements it stored", location=single[0])
         return _respond(_render(found.json, fmt, xreq), xreq, attachments,
                         Last_Modified=_last_modified(found.stored))
@@ -217,7 +225,10 @@ def get_statements(xreq: XAPIRequest):
         query = StatementQuery.from_cursor(params["more"])
     else:
         query = parse_statement_query(params, version=xreq.version, max_limit=ctx.config.max_limit)
-    if own_only:
+    owners = person_keys(xreq)
+    if owners is not None:
+        query = replace(query, owners=owners, authority_key=None)
+    elif own_only:
         query = replace(query, authority_key=credential.key)
     limit = query.limit or ctx.config.default_limit
     page = ctx.store.query_statements(query, limit)
