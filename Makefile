@@ -7,11 +7,11 @@ export LRS_PORT ?= 8080
 
 .PHONY: install browser serve test clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Learnfolio needs Python 3.11 or newer"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test]' -e plugins/space
 	touch $@
 
 install: $(BIN)/.installed
