@@ -33,7 +33,7 @@ _TYPE_WORDS = [
     ("events", ("event", "conference", "workshop", "webinar", "meetup", "meeting-event", "seminar")),
     ("people", ("meeting", "conversation", "discussion", "chat", "message", "comment", "mentor", "community",
                 "forum", "review")),
-    ("work", ("task", "project", "issue", "problem", "code", "ticket", "incident", "journal-entry")),
+    ("work", ("task", "project", "issue", "problem", "code", "ticket", "incident")),
     ("content", ("page", "article", "book", "document", "file", "video", "audio", "podcast", "link", "media",
                  "blog", "paper", "webpage", "resource", "slide")),
 ]
