@@ -10,7 +10,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from lrs.xapi.validation import validate_statement
-from tests.browser_support import ROOT, launch_with_extension, screenshot
+from tests.browser_support import ROOT, axe_violations, launch_with_extension, screenshot
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -155,3 +155,15 @@ def test_capture_online_offline_and_back(browser, live_server, site):
     assert watched["object"]["definition"]["type"] == "https://w3id.org/xapi/video/activity-type/video"
     for statement in stored:
         validate_statement(statement, version="1.0.3")
+
+
+def test_popup_and_options_are_accessible(browser, site):
+    context, worker = browser
+    extension_id = worker.url.split("/")[2]
+    article = context.new_page()
+    article.goto(f"{site}/article.html")
+    pages = [open_popup(context, extension_id, tab_id(worker, f"{site}/article.html"))]
+    pages.append(context.new_page())
+    pages[-1].goto(f"chrome-extension://{extension_id}/options.html")
+    for page in pages:
+        assert axe_violations(page) == [], page.url
