@@ -1,6 +1,6 @@
-// Runs in every page, and keeps everything to itself: it measures how long the page was visible
-// and answers the popup's "page-info" question. It sends nothing by itself unless the person
-// turned on automatic capture for this site (the background says so).
+// Runs in every page: it measures how long the page was visible and answers the popup's
+// "page-info" question. It asks the extension's background whether the site is listed for
+// automatic capture, and captures nothing by itself unless the person listed it.
 (() => {
   const api = globalThis.browser ?? globalThis.chrome;
   let visibleMs = 0;
@@ -34,12 +34,16 @@
     };
   }
 
-  async function maybeAutoCapture() {
-    if (autoCaptured) return;
-    const answer = await api.runtime.sendMessage({ type: "auto-capture-allowed", url: location.href });
-    if (!answer?.allowed || seconds() < answer.minSeconds) return;
+  // Asked once per page, so that leaving the page needs a single message (a closing page
+  // cannot wait for an answer).
+  let rule = null;
+  api.runtime.sendMessage({ type: "auto-capture-allowed", url: location.href })
+    .then((answer) => { rule = answer; }, () => {});
+
+  function maybeAutoCapture() {
+    if (autoCaptured || !rule?.allowed || seconds() < rule.minSeconds) return;
     autoCaptured = true;
-    await api.runtime.sendMessage({ type: "auto-capture", page: info() });
+    api.runtime.sendMessage({ type: "auto-capture", page: info() }).catch(() => {});
   }
 
   document.addEventListener("visibilitychange", () => {
@@ -48,10 +52,10 @@
     } else {
       if (visibleSince !== null) visibleMs += performance.now() - visibleSince;
       visibleSince = null;
-      maybeAutoCapture().catch(() => {});
+      maybeAutoCapture();
     }
   });
-  addEventListener("pagehide", () => maybeAutoCapture().catch(() => {}));
+  addEventListener("pagehide", maybeAutoCapture);
 
   api.runtime.onMessage.addListener((message, sender, sendResponse) => {
     if (message?.type !== "page-info") return false;

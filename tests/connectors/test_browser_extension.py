@@ -4,6 +4,7 @@ the offline outbox and its retry, and exactly the expected statements in the LRS
 from __future__ import annotations
 
 import threading
+import time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
@@ -41,16 +42,28 @@ def site(tmp_path_factory):
     httpd.shutdown()
 
 
-@pytest.fixture
-def browser(tmp_path):
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    """One Chromium with the unpacked extension for the module (a launch costs seconds)."""
     with playwright_api.sync_playwright() as playwright:
-        context = launch_with_extension(playwright, tmp_path / "profile", EXTENSION)
+        context = launch_with_extension(playwright, tmp_path_factory.mktemp("profile"), EXTENSION)
         try:
             worker = context.service_workers[0] if context.service_workers else \
                 context.wait_for_event("serviceworker", timeout=15_000)
             yield context, worker
         finally:
             context.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The extension as freshly installed: empty storage, no pages left open by another test."""
+    context, worker = chromium
+    worker.evaluate("chrome.storage.local.clear()")
+    worker.evaluate("chrome.action.setBadgeText({text: ''})")
+    yield context, worker
+    for page in context.pages:
+        page.close()
 
 
 def tab_id(worker, url_pattern: str) -> int:
@@ -167,3 +180,25 @@ def test_popup_and_options_are_accessible(browser, site):
     pages[-1].goto(f"chrome-extension://{extension_id}/options.html")
     for page in pages:
         assert axe_violations(page) == [], page.url
+
+
+def test_automatic_capture_only_on_listed_sites(browser, live_server, site):
+    """Nothing is captured without an action, unless the person lists the site."""
+    context, worker = browser
+    key, secret = live_server.credential("browser extension, automatic")
+    grace = {"mbox": "mailto:grace.extension@example.org"}
+    settings = {"endpoint": live_server.endpoint, "key": key, "secret": secret,
+                "identity": {"kind": "mbox", "email": grace["mbox"].removeprefix("mailto:")},
+                "autoCapture": True, "autoSites": ["localhost"], "autoMinSeconds": 0}
+    worker.evaluate("(settings) => chrome.storage.local.set({settings})", settings)
+    page = context.new_page()
+    page.goto(f"{site}/article.html")  # 127.0.0.1 is not listed
+    page.close()
+    page = context.new_page()
+    page.goto(f"{site.replace('127.0.0.1', 'localhost')}/video.html")  # listed
+    page.close()
+    deadline = time.monotonic() + 5
+    while not (found := live_server.statements(agent=grace)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [(s["verb"]["id"], s["object"]["id"]) for s in found] == [
+        ("http://activitystrea.ms/schema/1.0/watch", f"{site.replace('127.0.0.1', 'localhost')}/video.html")]
