@@ -133,6 +133,8 @@ def test_capture_online_offline_and_back(browser, live_server, site):
     queued = worker.evaluate("async () => (await chrome.storage.local.get('queue')).queue")
     queued_ids = [entry["statement"]["id"] for entry in queued]
     assert all(entry["lastError"].startswith("the LRS cannot be reached") for entry in queued)
+    retry_in = worker.evaluate("async () => (await chrome.alarms.get('learnfolio-retry')).scheduledTime - Date.now()")
+    assert 20_000 < retry_in <= 33_000  # the first backoff: 30 s ± 10 %
 
     # Back online: "send now" empties the outbox; the ids given at creation are kept.
     live_server.start()
@@ -141,6 +143,7 @@ def test_capture_online_offline_and_back(browser, live_server, site):
     popup.click("#retry")
     playwright_api.expect(popup.locator("#status")).to_have_text("Everything is in your learning record.")
     assert badge(worker) == ""
+    assert worker.evaluate("async () => await chrome.alarms.get('learnfolio-retry') ?? null") is None
 
     # Sending a statement again (an answer lost on the way) stores nothing twice.
     stored = live_server.statements(agent=ADA)
