@@ -38,19 +38,36 @@ class LiveServer:
     def lrs(self, *args: str) -> str:
         return subprocess.run([LRS, *args], env=self.env, check=True, capture_output=True, text=True).stdout
 
-    def credential(self, name: str) -> tuple[str, str]:
-        made = json.loads(self.lrs("credentials", "create", "--name", name, "--json"))
+    def credential(self, name: str, *args: str) -> tuple[str, str]:
+        made = json.loads(self.lrs("credentials", "create", "--name", name, "--json", *args))
         return made["key"], made["secret"]
+
+    def personal_key(self, username: str, agent: dict) -> tuple[str, str]:
+        """A person with a verified identity and a personal key for them (what "My keys" hands
+        out): it writes only statements whose actor is that person."""
+        from lrs.app import open_store
+        from lrs.auth.passwords import hash_password, new_password
+        from lrs.config import Config
+        from lrs.plugins import get_plugin_manager
+
+        config = Config.from_env({"home": self.env["LRS_HOME"]})
+        store = open_store(config, get_plugin_manager(config))
+        try:
+            person = store.add_person(username, hash_password(new_password()))
+            store.add_identity(person.id, agent, verified_by="test")
+        finally:
+            store.close()
+        return self.credential(f"{username}'s key", "--person", username)
 
     def start(self) -> None:
         self.process = subprocess.Popen([LRS, "serve", "--workers", "2", "--threads", "2"], env=self.env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a loaded machine (tests/e2e/conftest.py waits as long)
         while time.monotonic() < deadline:
             try:
-                if requests.get(self.endpoint + "about", timeout=1).status_code == 200:
+                if requests.get(self.endpoint + "about", timeout=5).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.1)
         self.process.kill()
         pytest.fail("the server did not start: " + self.process.stdout.read().decode())

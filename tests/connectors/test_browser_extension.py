@@ -84,7 +84,7 @@ def open_popup(context, extension_id: str, tab: int):
 def test_capture_online_offline_and_back(browser, live_server, site):
     context, worker = browser
     extension_id = worker.url.split("/")[2]
-    key, secret = live_server.credential("browser extension")
+    key, secret = live_server.personal_key("ada", ADA)  # a personal key: it writes only Ada's statements
 
     # Options: the LRS, the key, the person's identity; "test connection" reaches /about and reads.
     options = context.new_page()
@@ -188,8 +188,8 @@ def test_popup_and_options_are_accessible(browser, site):
 def test_automatic_capture_only_on_listed_sites(browser, live_server, site):
     """Nothing is captured without an action, unless the person lists the site."""
     context, worker = browser
-    key, secret = live_server.credential("browser extension, automatic")
     grace = {"mbox": "mailto:grace.extension@example.org"}
+    key, secret = live_server.personal_key("grace", grace)
     settings = {"endpoint": live_server.endpoint, "key": key, "secret": secret,
                 "identity": {"kind": "mbox", "email": grace["mbox"].removeprefix("mailto:")},
                 "autoCapture": True, "autoSites": ["localhost"], "autoMinSeconds": 0}

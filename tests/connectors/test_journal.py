@@ -20,15 +20,12 @@ from lrs_journal.statements import VERB, VOIDED, Entry, entry_statement, voiding
 LRS_JOURNAL = str(Path(sys.executable).parent / "lrs-journal")
 
 
-@pytest.fixture(scope="module")
-def credential(live_server):
-    return live_server.credential("journal")
-
-
 @pytest.fixture
-def journal(live_server, credential, tmp_path, request):
-    """Run lrs-journal as one person (a fresh email per test) against the live server."""
-    email = f"{request.node.name.replace('_', '-')}@example.org"
+def journal(live_server, tmp_path, request):
+    """Run lrs-journal as one person (a fresh person per test) with their personal key."""
+    person = request.node.name.replace("_", "-")
+    email = f"{person}@example.org"
+    credential = live_server.personal_key(person, {"mbox": f"mailto:{email}"})
     env = {
         "LRS_JOURNAL_ENDPOINT": live_server.endpoint,
         "LRS_JOURNAL_KEY": credential[0],
@@ -161,6 +158,14 @@ def test_check_and_missing_settings(journal):
                                                        **{k: "" for k in journal.env if k.startswith("LRS_")}})
     assert result.exit_code == 2
     assert "missing endpoint, key, secret" in result.output
+
+
+def test_a_personal_key_refuses_another_actor(journal):
+    """The actor must be the key's person: another identity gets the LRS's 403, said plainly."""
+    env = {**journal.env, "LRS_JOURNAL_ACTOR_EMAIL": "someone.else@example.org"}
+    result = CliRunner().invoke(cli, ["add", "Not mine"], env=env)
+    assert result.exit_code == 1
+    assert "answered 403" in result.output and "personal key" in result.output
 
 
 # -- without a server -------------------------------------------------------------------------------
