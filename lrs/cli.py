@@ -121,12 +121,11 @@ def serve(host, port, workers, threads):
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
-            self.cfg.set("worker_class", "gthread")
+            # gthread, accepting connections least-busy worker first (lrs/serving.py)
+            self.cfg.set("worker_class", "lrs.serving.BalancedThreadWorker")
             self.cfg.set("threads", threads)
             self.cfg.set("timeout", 60)
-            # Keep-alive (gunicorn's 2 s) makes reads cheaper, but a gthread worker accepts every
-            # connection it can, so a few long-lived clients may all land on one worker;
-            # LRS_KEEPALIVE=0 spreads requests evenly at some cost per request (docs/performance.md).
+            # Keep-alive (gunicorn's 2 s) makes requests cheaper; LRS_KEEPALIVE=0 turns it off.
             self.cfg.set("keepalive", int(os.environ.get("LRS_KEEPALIVE", "2")))
             self.cfg.set("graceful_timeout", 10)
             self.cfg.set("accesslog", os.environ.get("LRS_ACCESS_LOG") or None)

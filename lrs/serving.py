@@ -1,0 +1,57 @@
+"""The gunicorn worker ``lrs serve`` runs: gthread, spreading connections over the workers.
+
+Every worker watches the shared listening socket, and a new connection wakes them
+all; stock gthread lets whichever is first accept it, so a busy worker that
+happens to run at that moment takes connection after connection, and a few
+keep-alive clients may all end up in one process (one core, one GIL) while the
+others idle. Here a worker that already holds connections steps back from the
+socket for a moment that grows with how many it holds (2 ms each, at most
+20 ms), so an idle or less busy worker takes the connection first: least
+connections, without shared state. A connection nobody else takes is accepted
+when the moment ends. Only connection set-up waits; requests on open
+connections never do, and the worker's loop keeps running meanwhile.
+"""
+
+from __future__ import annotations
+
+import time
+
+from gunicorn.workers.gthread import ThreadWorker
+
+
+class BalancedThreadWorker(ThreadWorker):
+    #: how long a worker stands back per connection it holds (seconds), and at most
+    STEP_BACK = 0.002
+    MAX_STEP_BACK = 0.02
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._back_until = 0.0
+        self._accept_now = False
+
+    def accept(self, listener):
+        if self.nr_conns and not self._accept_now:
+            self._back_until = time.monotonic() + min(self.STEP_BACK * self.nr_conns, self.MAX_STEP_BACK)
+            ThreadWorker.set_accept_enabled(self, False)
+            return
+        super().accept(listener)
+
+    def set_accept_enabled(self, enabled):
+        if enabled and self._back_until:
+            return  # standing back: wait_for_and_dispatch_events turns accepting on again
+        super().set_accept_enabled(enabled)
+
+    def wait_for_and_dispatch_events(self, timeout):
+        if self._back_until:
+            now = time.monotonic()
+            if now < self._back_until:
+                timeout = min(timeout, self._back_until - now)
+            else:
+                self._back_until = 0.0
+                if self.alive and self.nr_conns < self.worker_connections:
+                    super().set_accept_enabled(True)
+                    self._accept_now = True  # a connection still waiting now is ours
+        try:
+            super().wait_for_and_dispatch_events(timeout)
+        finally:
+            self._accept_now = False
