@@ -27,19 +27,31 @@ def _basic(header: str) -> tuple[str, str]:
     return key, secret
 
 
+#: Authorization header → the credential record its secret was checked against. A store that
+#: reuses a read (SQLiteStore.get_credential) returns that same object until it reads the record
+#: again (expiry, revocation, last_used), and only then is the secret checked again.
+_verified: dict[str, object] = {}
+
+
 @hookimpl(trylast=True)
 def authority_from_request(request, store, config):
     header = request.headers.get("Authorization")
     if not header:
         raise Unauthorized("this resource needs credentials (HTTP Basic)")
-    key, secret = _basic(header)
-    credential = store.get_credential(key)
-    if (
-        credential is None
-        or credential.revoked
-        or not secret_matches(secret, credential.secret_hash, config.resolved_secret_key())
-    ):
-        raise Unauthorized("unknown or revoked credentials")
+    verified = _verified.get(header)
+    credential = store.get_credential(verified.key) if verified is not None else None
+    if credential is None or credential is not verified:  # not this very record checked before: check
+        key, secret = _basic(header)
+        credential = store.get_credential(key)
+        if (
+            credential is None
+            or credential.revoked
+            or not secret_matches(secret, credential.secret_hash, config.resolved_secret_key())
+        ):
+            raise Unauthorized("unknown or revoked credentials")
+        if len(_verified) >= 10_000:
+            _verified.clear()
+        _verified[header] = credential
     now = dt.datetime.now(dt.timezone.utc)
     last = dt.datetime.fromisoformat(credential.last_used) if credential.last_used else None
     if last is None or now - last > TOUCH_EVERY:

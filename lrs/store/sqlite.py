@@ -19,6 +19,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import orjson
@@ -27,7 +28,7 @@ from lrs.auth.credentials import Credential
 from lrs.errors import Conflict, StoreUnavailable
 from lrs.hookspecs import hookimpl
 from lrs.store.base import Identity, Item, Person, StatementPage, Store, StoredStatement
-from lrs.xapi.activities import merge_activity
+from lrs.xapi.activities import adds_nothing, merge_activity
 from lrs.xapi.agents import agent_key
 from lrs.xapi.attachments import declared_attachments
 from lrs.xapi.erasure import scrub
@@ -155,6 +156,7 @@ class SQLiteStore(Store):
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self._terms: dict[str, int] = {}
+        self._credentials: dict[str, tuple[Credential, float]] = {}  # key: (credential, until), see get_credential
         self._lock: _WriterLock | None = None
 
     # -- connections -----------------------------------------------------------
@@ -169,7 +171,9 @@ class SQLiteStore(Store):
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(f"PRAGMA synchronous = {'NORMAL' if self.sync_wal_after_commit else self.synchronous}")
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA cache_size = -16384")  # 16 MiB per connection (default: 2 MiB)
+            # 8 MiB per connection (default: 2 MiB); a worker has one per thread, and the OS page
+            # cache, shared by all workers, holds the rest of the file
+            conn.execute("PRAGMA cache_size = -8192")
             # checkpoint every ~40 MiB of WAL: pages rewritten by many commits are copied once
             conn.execute("PRAGMA wal_autocheckpoint = 10000")
             self._local.conn = conn
@@ -291,6 +295,7 @@ class SQLiteStore(Store):
     def store_statements(self, statements: list[PreparedStatement], attachments: dict | None = None) -> list[str]:
         new_ids: list[str] = []
         new_terms: dict[str, int] = {}
+        definitions: list[dict] = []  # of the statements stored, in order: merged once per batch
         with self._write() as conn:
             for sha2, part in (attachments or {}).items():
                 conn.execute("INSERT OR IGNORE INTO attachments (sha2, content_type, content) VALUES (?, ?, ?)",
@@ -339,13 +344,16 @@ class SQLiteStore(Store):
                                  (",".join(map(str, merged)), referrer))
                     conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)",
                                      [(term_id, referrer) for term_id in term_ids])
-                if prepared.definitions:
-                    self._define_activities(conn, prepared.definitions)
+                definitions.extend(prepared.definitions)
                 if prepared.voids:
                     conn.execute(
                         "UPDATE statements SET voided = 1 WHERE id = ? AND voids IS NULL", (prepared.voids,)
                     )
                 new_ids.append(prepared.id)
+            if definitions:
+                self._define_activities(conn, definitions)
+        if len(self._terms) + len(new_terms) > 200_000:  # bounded: registrations are many
+            self._terms.clear()
         self._terms.update(new_terms)
         return new_ids
 
@@ -481,14 +489,20 @@ class SQLiteStore(Store):
         return json.loads(row[0]) if row else None
 
     def _define_activities(self, conn, activities: list[dict]) -> None:
+        """Merge definitions in order: each activity read and written once, only when it changes."""
+        by_id: dict[str, list[dict]] = {}
         for activity in activities:
-            row = conn.execute("SELECT body FROM activities WHERE activity_id = ?", (activity["id"],)).fetchone()
-            existing = json.loads(row[0]) if row else None
-            merged = merge_activity(existing, activity)
-            if merged == existing:
+            by_id.setdefault(activity["id"], []).append(activity)
+        for activity_id, incoming in by_id.items():
+            row = conn.execute("SELECT body FROM activities WHERE activity_id = ?", (activity_id,)).fetchone()
+            existing = current = json.loads(row[0]) if row else None
+            for activity in incoming:
+                if not adds_nothing(current, activity):
+                    current = merge_activity(current, activity)
+            if current == existing:
                 continue
             conn.execute("INSERT OR REPLACE INTO activities (activity_id, body) VALUES (?, ?)",
-                         (activity["id"], dumps(merged)))
+                         (activity_id, dumps(current)))
 
     # -- credentials -------------------------------------------------------------
     _CREDENTIAL_COLUMNS = "key, name, scopes, authority, person_id, created, revoked, last_used, secret_hash"
@@ -509,11 +523,24 @@ class SQLiteStore(Store):
                  credential.revoked, credential.last_used, credential.secret_hash),
             )
 
+    #: how long a credential read is reused (seconds): a revocation by another process (another
+    #: worker, ``lrs credentials revoke``) takes effect within this time; in this process at once
+    CREDENTIAL_CACHE_SECONDS = 5.0
+
     def get_credential(self, key: str) -> Credential | None:
+        cached = self._credentials.get(key)
+        now = time.monotonic()
+        if cached is not None and cached[1] > now:
+            return cached[0]
         row = self.conn.execute(
             f"SELECT {self._CREDENTIAL_COLUMNS} FROM credentials WHERE key = ?", (key,)
         ).fetchone()
-        return self._credential(row) if row else None
+        credential = self._credential(row) if row else None
+        if credential is not None:
+            if len(self._credentials) >= 10_000:
+                self._credentials.clear()
+            self._credentials[key] = (credential, now + self.CREDENTIAL_CACHE_SECONDS)
+        return credential
 
     def list_credentials(self, person_id: int | None = None) -> list[Credential]:
         sql = f"SELECT {self._CREDENTIAL_COLUMNS} FROM credentials"
@@ -526,7 +553,8 @@ class SQLiteStore(Store):
     def revoke_credential(self, key: str, when: str) -> bool:
         with self._write() as conn:
             cur = conn.execute("UPDATE credentials SET revoked = ? WHERE key = ? AND revoked IS NULL", (when, key))
-            return cur.rowcount == 1
+        self._credentials.pop(key, None)
+        return cur.rowcount == 1
 
     def touch_credential(self, key: str, when: str) -> None:
         try:
@@ -534,6 +562,7 @@ class SQLiteStore(Store):
                 conn.execute("UPDATE credentials SET last_used = ? WHERE key = ?", (when, key))
         except StoreUnavailable:
             pass  # a busy store must not fail a request over bookkeeping
+        self._credentials.pop(key, None)
 
     # -- people --------------------------------------------------------------------
     def add_person(self, username, password_hash, *, email=None, is_admin=False) -> Person:
@@ -695,6 +724,7 @@ class SQLiteStore(Store):
             for key in keys:
                 counts["documents"] += conn.execute("DELETE FROM documents WHERE agent = ?", (key,)).rowcount
             counts["credentials"] = conn.execute("DELETE FROM credentials WHERE person_id = ?", (person_id,)).rowcount
+            self._credentials.clear()
             counts["items"] = conn.execute("DELETE FROM items WHERE person_id = ? OR ref = ?",
                                            (person_id, f"person:{person_id}")).rowcount
             counts["identities"] = conn.execute("DELETE FROM identities WHERE person_id = ?", (person_id,)).rowcount

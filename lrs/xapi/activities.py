@@ -44,6 +44,28 @@ def merge_activity(existing: dict | None, incoming: dict) -> dict:
     return result
 
 
+def adds_nothing(existing: dict | None, incoming: dict) -> bool:
+    """True only if merge_activity(existing, incoming) == existing (the usual case: definitions repeat),
+    found without copying anything; False when it may change it."""
+    if (existing is None or existing.keys() != {"objectType", "id", "definition"}
+            or existing["objectType"] != "Activity" or existing["id"] != incoming["id"]):
+        return False
+    old_def = existing["definition"]
+    if not isinstance(old_def, dict):
+        return False
+    for key, value in (incoming.get("definition") or {}).items():
+        if key not in old_def:
+            return False
+        old = old_def[key]
+        if key in LANGUAGE_MAPS and isinstance(old, dict) and isinstance(value, dict):
+            for language, text in value.items():
+                if language not in old or old[language] != text:
+                    return False
+        elif old != value:
+            return False
+    return True
+
+
 def activity_object(activity_id: str, canonical: dict | None) -> dict:
     """What GET /activities answers: the canonical Activity, or a bare one when none is known."""
     return canonical or {"objectType": "Activity", "id": activity_id}

@@ -61,7 +61,7 @@ NUMBER = (int, float)
 # Strings seen valid before, per kind: IRIs, agents' mboxes, language tags repeat in real traffic.
 _IRIS: set = set()
 _TAGS: set = set()
-_MEMO_LIMIT = 50_000
+_MEMO_LIMIT = 20_000
 
 
 def _iri(value) -> bool:

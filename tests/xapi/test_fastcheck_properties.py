@@ -17,7 +17,7 @@ from lrs.xapi.validation import validate_statement, validate_statement_with_sche
 from tests.strategies import statements
 from tests.xapi.test_validation_properties import MUTATIONS, V2_MUTATIONS
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 VERSIONS = {"1.0.3": False, "2.0.0": True}
 
 
