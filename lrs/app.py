@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 import orjson
 import pluggy
 from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from lrs.config import Config
@@ -43,6 +44,17 @@ def error_response(error: LRSError) -> Response:
     return response
 
 
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie sessions, with the signing serializer made once rather than on every request."""
+
+    def get_signing_serializer(self, app):
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = getattr(self, "_serializer", None)
+        if cached is None or cached[0] != keys:
+            cached = self._serializer = (keys, super().get_signing_serializer(app))
+        return cached[1]
+
+
 def create_app(config: Config | dict | None = None, *, plugins=()) -> Flask:
     """Build an LRS application. ``config`` overrides ``LRS_*`` environment variables."""
     if not isinstance(config, Config):
@@ -55,6 +67,7 @@ def create_app(config: Config | dict | None = None, *, plugins=()) -> Flask:
     store.initialise()
 
     app = Flask("lrs")
+    app.session_interface = _SessionInterface()
     app.config["SECRET_KEY"] = config.secret_key
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["lrs"] = LRSContext(config=config, pm=pm, store=store)

@@ -80,10 +80,14 @@ def response_version() -> str:
 
 def finish_response(response: Response) -> Response:
     """After every xAPI request: version header and CORS headers."""
-    response.headers[versions.HEADER] = response_version()
-    if request.method in ("GET", "HEAD", "POST") and request.path.endswith("/statements"):
+    headers = response.headers
+    headers[versions.HEADER] = response_version()
+    present = {name.lower() for name, _ in headers.items()}
+    if (request.method in ("GET", "HEAD", "POST") and request.path.endswith("/statements")
+            and "x-experience-api-consistent-through" not in present):
         # clients compare it with `since` to know their view is complete, errors included
-        response.headers.setdefault("X-Experience-API-Consistent-Through", consistent_through())
+        headers.add("X-Experience-API-Consistent-Through", consistent_through())
     for name, value in CORS_HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
