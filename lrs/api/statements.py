@@ -192,7 +192,8 @@ def get_statements(xreq: XAPIRequest):
     limit = query.limit or ctx.config.default_limit
     page = ctx.store.query_statements(query, limit)
     rendered = ",".join(s.json for s in page.statements)
-    if query.format != "exact" or (not is_v2(xreq.version) and formats.needs_downgrade(rendered)):
+    if query.format != "exact" or (not is_v2(xreq.version) and ctx.store.may_hold_2_0_context()
+                                   and formats.needs_downgrade(rendered)):  # asked after the page is read
         rendered = ",".join(_render(s.json, query.format, xreq) for s in page.statements)
     more = f"{ctx.config.xapi_prefix}/statements?more={page.more}" if page.more else ""
     body = '{"statements":[' + rendered + '],"more":' + orjson.dumps(more).decode() + "}"

@@ -124,6 +124,11 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def statement_count(self) -> int: ...
 
+    def may_hold_2_0_context(self) -> bool:
+        """False only when no stored statement has context.contextAgents or contextGroups, so a 1.0.3
+        reader's page needs no downgrade. Ask after reading the statements it is about."""
+        return True
+
     @abc.abstractmethod
     def get_attachments(self, hashes: list[str]) -> dict[str, tuple[str, bytes]]:
         """(content type, body) of each stored attachment among ``hashes``."""

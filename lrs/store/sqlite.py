@@ -32,6 +32,7 @@ from lrs.xapi.activities import adds_nothing, merge_activity
 from lrs.xapi.agents import agent_key
 from lrs.xapi.attachments import declared_attachments
 from lrs.xapi.erasure import scrub
+from lrs.xapi.formats import needs_downgrade
 from lrs.xapi.indexing import index_keys
 from lrs.xapi.documents import Document, DocumentRef
 from lrs.xapi.query import StatementQuery
@@ -207,7 +208,10 @@ class SQLiteStore(Store):
         try:
             conn.executescript(
                 "BEGIN IMMEDIATE;" + SCHEMA
-                + f"INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}'); COMMIT;"
+                + f"INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');"
+                # known only for a store that starts empty; a store without it may hold any
+                + "INSERT OR IGNORE INTO meta SELECT 'v2_context', '0' WHERE NOT EXISTS (SELECT 1 FROM statements);"
+                + "COMMIT;"
             )
         except sqlite3.Error:
             if conn.in_transaction:
@@ -296,6 +300,7 @@ class SQLiteStore(Store):
         new_ids: list[str] = []
         new_terms: dict[str, int] = {}
         definitions: list[dict] = []  # of the statements stored, in order: merged once per batch
+        v2_context = False  # whether one has context.contextAgents/contextGroups (may_hold_2_0_context)
         with self._write() as conn:
             for sha2, part in (attachments or {}).items():
                 conn.execute("INSERT OR IGNORE INTO attachments (sha2, content_type, content) VALUES (?, ?, ?)",
@@ -328,11 +333,13 @@ class SQLiteStore(Store):
                                           (prepared.ref_target,)).fetchone()
                     if target and target[0]:
                         term_ids = list(dict.fromkeys(term_ids + [int(t) for t in target[0].split(",")]))
+                body = dumps(prepared.statement)
+                v2_context = v2_context or needs_downgrade(body)
                 seq = conn.execute(
                     "INSERT INTO statements (id, stored, voided, voids, ref_target, authority_key, terms, body)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
                     (prepared.id, prepared.stored, int(voided_already), prepared.voids, prepared.ref_target,
-                     prepared.authority_key, ",".join(map(str, term_ids)), dumps(prepared.statement)),
+                     prepared.authority_key, ",".join(map(str, term_ids)), body),
                 ).fetchone()[0]
                 conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)",
                                  [(term_id, seq) for term_id in term_ids])
@@ -352,6 +359,8 @@ class SQLiteStore(Store):
                 new_ids.append(prepared.id)
             if definitions:
                 self._define_activities(conn, definitions)
+            if v2_context:
+                conn.execute("UPDATE meta SET value = '1' WHERE key = 'v2_context' AND value = '0'")
         if len(self._terms) + len(new_terms) > 200_000:  # bounded: registrations are many
             self._terms.clear()
         self._terms.update(new_terms)
@@ -430,6 +439,10 @@ class SQLiteStore(Store):
             rows = rows[:limit]
             more = query.to_cursor(after=rows[-1][0], upto=upto)
         return StatementPage([StoredStatement(id=r[1], json=r[2], stored=r[3]) for r in rows], more)
+
+    def may_hold_2_0_context(self) -> bool:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'v2_context'").fetchone()
+        return row is None or row[0] != "0"
 
     def statement_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM statements").fetchone()[0]

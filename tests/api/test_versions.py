@@ -46,6 +46,21 @@ def test_context_agents_are_2_0_only_and_hidden_from_1_0_3_readers(client):
     assert "contextAgents" not in v1.get("context", {})
 
 
+def test_pages_for_1_0_3_readers_are_downgraded_whatever_the_store_knows(client, store):
+    assert not store.may_hold_2_0_context()  # a new store knows it holds none
+    plain = statement(id=str(uuid.uuid4()))
+    assert post(client, plain, "2.0.0").status_code == 200
+    assert not store.may_hold_2_0_context()
+    body = statement(id=str(uuid.uuid4()), context={"contextAgents": [CONTEXT_AGENT]})
+    assert post(client, body, "2.0.0").status_code == 200
+    assert store.may_hold_2_0_context()
+    store.conn.execute("DELETE FROM meta WHERE key = 'v2_context'")  # a store from before the flag
+    assert store.may_hold_2_0_context()
+    page = client.get(XAPI).json["statements"]
+    assert [s["id"] for s in page] == [body["id"], plain["id"]]
+    assert all("contextAgents" not in s.get("context", {}) for s in page)
+
+
 def test_context_agents_count_as_related_agents(client):
     body = statement(id=str(uuid.uuid4()), context={"contextAgents": [CONTEXT_AGENT]})
     post(client, body, "2.0.0")
