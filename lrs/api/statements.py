@@ -149,7 +149,7 @@ def _respond(body: str, xreq: XAPIRequest, attachments: bool, **headers) -> Resp
 
 
 def _last_modified(stored: str) -> str:
-    return http_date(dt.datetime.strptime(stored, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc))
+    return http_date(dt.datetime.fromisoformat(stored))  # stored: %Y-%m-%dT%H:%M:%S.%fZ (UTC)
 
 
 def get_statements(xreq: XAPIRequest):

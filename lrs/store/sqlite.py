@@ -301,6 +301,13 @@ class SQLiteStore(Store):
         new_terms: dict[str, int] = {}
         definitions: list[dict] = []  # of the statements stored, in order: merged once per batch
         v2_context = False  # whether one has context.contextAgents/contextGroups (may_hold_2_0_context)
+        index_rows: list[tuple[int, int]] = []
+        # what this batch has stored so far (the rows a per-statement query would also find)
+        stored_bodies: dict[str, str] = {}
+        stored_terms: dict[str, list[int]] = {}
+        voided_here: set[str] = set()
+        targeted_here: set[str] = set()
+        ids = [prepared.id for prepared in statements]
         with self._write() as conn:
             for sha2, part in (attachments or {}).items():
                 conn.execute("INSERT OR IGNORE INTO attachments (sha2, content_type, content) VALUES (?, ?, ?)",
@@ -309,19 +316,24 @@ class SQLiteStore(Store):
             moment = _now()
             if last and moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") < last[0]:
                 moment = dt.datetime.strptime(last[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
+            # one query each for the whole batch rather than one per statement
+            existing = dict(self._rows_in(conn, "SELECT id, body FROM statements WHERE id IN ({})", ids))
+            voided_before = {r[0] for r in self._rows_in(
+                conn, "SELECT voids FROM statements WHERE voids IN ({})", ids)}
+            targeted_before = {r[0] for r in self._rows_in(
+                conn, "SELECT ref_target FROM statements WHERE ref_target IN ({})", ids)}
             for prepared in statements:
-                existing = conn.execute("SELECT body FROM statements WHERE id = ?", (prepared.id,)).fetchone()
-                if existing:
-                    if same_statement(prepared.statement, json.loads(existing[0])):
+                known = existing.get(prepared.id) or stored_bodies.get(prepared.id)
+                if known is not None:
+                    if same_statement(prepared.statement, json.loads(known)):
                         continue
                     raise Conflict(
                         f"a different statement with id {prepared.id} is already stored; statements cannot change",
                         location="statement.id",
                     )
                 prepared.stamp(moment)
-                voided_already = prepared.voids is None and conn.execute(
-                    "SELECT 1 FROM statements WHERE voids = ? LIMIT 1", (prepared.id,)
-                ).fetchone() is not None
+                voided_already = prepared.voids is None and (prepared.id in voided_before
+                                                             or prepared.id in voided_here)
                 term_ids = []
                 for term in prepared.keys:
                     term_id = self._term_id(conn, term, create=True)
@@ -329,10 +341,13 @@ class SQLiteStore(Store):
                     term_ids.append(term_id)
                 if prepared.ref_target:
                     # Filter conditions for StatementRefs: a targeting statement is found by its target's terms
-                    target = conn.execute("SELECT terms FROM statements WHERE id = ?",
-                                          (prepared.ref_target,)).fetchone()
-                    if target and target[0]:
-                        term_ids = list(dict.fromkeys(term_ids + [int(t) for t in target[0].split(",")]))
+                    target_terms = stored_terms.get(prepared.ref_target)
+                    if target_terms is None:
+                        target = conn.execute("SELECT terms FROM statements WHERE id = ?",
+                                              (prepared.ref_target,)).fetchone()
+                        target_terms = [int(t) for t in target[0].split(",")] if target and target[0] else []
+                    if target_terms:
+                        term_ids = list(dict.fromkeys(term_ids + target_terms))
                 body = dumps(prepared.statement)
                 v2_context = v2_context or needs_downgrade(body)
                 seq = conn.execute(
@@ -341,22 +356,30 @@ class SQLiteStore(Store):
                     (prepared.id, prepared.stored, int(voided_already), prepared.voids, prepared.ref_target,
                      prepared.authority_key, ",".join(map(str, term_ids)), body),
                 ).fetchone()[0]
-                conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)",
-                                 [(term_id, seq) for term_id in term_ids])
-                for referrer, referrer_terms in conn.execute(
-                        "SELECT seq, terms FROM statements WHERE ref_target = ?", (prepared.id,)).fetchall():
-                    # a statement that arrived before the one it targets inherits its terms now
-                    merged = list(dict.fromkeys([int(t) for t in referrer_terms.split(",") if t] + term_ids))
-                    conn.execute("UPDATE statements SET terms = ? WHERE seq = ?",
-                                 (",".join(map(str, merged)), referrer))
-                    conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)",
-                                     [(term_id, referrer) for term_id in term_ids])
+                index_rows.extend((term_id, seq) for term_id in term_ids)
+                if prepared.id in targeted_before or prepared.id in targeted_here:
+                    for referrer, referrer_terms in conn.execute(
+                            "SELECT seq, terms FROM statements WHERE ref_target = ?", (prepared.id,)).fetchall():
+                        # a statement that arrived before the one it targets inherits its terms now
+                        merged = list(dict.fromkeys([int(t) for t in referrer_terms.split(",") if t] + term_ids))
+                        conn.execute("UPDATE statements SET terms = ? WHERE seq = ?",
+                                     (",".join(map(str, merged)), referrer))
+                        index_rows.extend((term_id, referrer) for term_id in term_ids)
+                        for referrer_id, in conn.execute("SELECT id FROM statements WHERE seq = ?", (referrer,)):
+                            if referrer_id in stored_terms:
+                                stored_terms[referrer_id] = merged
                 definitions.extend(prepared.definitions)
                 if prepared.voids:
                     conn.execute(
                         "UPDATE statements SET voided = 1 WHERE id = ? AND voids IS NULL", (prepared.voids,)
                     )
+                    voided_here.add(prepared.voids)
+                if prepared.ref_target:
+                    targeted_here.add(prepared.ref_target)
+                stored_bodies[prepared.id] = body
+                stored_terms[prepared.id] = term_ids
                 new_ids.append(prepared.id)
+            conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)", index_rows)
             if definitions:
                 self._define_activities(conn, definitions)
             if v2_context:
@@ -365,6 +388,15 @@ class SQLiteStore(Store):
             self._terms.clear()
         self._terms.update(new_terms)
         return new_ids
+
+    @staticmethod
+    def _rows_in(conn, sql: str, values: list, chunk: int = 500) -> list[tuple]:
+        """``sql`` with ``IN ({})`` over ``values``, a chunk at a time (SQLite bounds parameters)."""
+        rows: list[tuple] = []
+        for start in range(0, len(values), chunk):
+            part = values[start:start + chunk]
+            rows += conn.execute(sql.format(",".join("?" * len(part))), part).fetchall()
+        return rows
 
     def get_statement(self, statement_id: str, *, voided: bool = False) -> StoredStatement | None:
         row = self.conn.execute(
