@@ -159,6 +159,9 @@ class SQLiteStore(Store):
         self._terms: dict[str, int] = {}
         self._credentials: dict[str, tuple[Credential, float]] = {}  # key: (credential, until), see get_credential
         self._lock: _WriterLock | None = None
+        self._checkpointer_pid: int | None = None  # the process whose checkpoint thread runs (_after_commit)
+        self._checkpointer_lock = threading.Lock()
+        self._written = threading.Event()
 
     # -- connections -----------------------------------------------------------
     @property
@@ -175,14 +178,52 @@ class SQLiteStore(Store):
             # 8 MiB per connection (default: 2 MiB); a worker has one per thread, and the OS page
             # cache, shared by all workers, holds the rest of the file
             conn.execute("PRAGMA cache_size = -8192")
-            # checkpoint every ~40 MiB of WAL: pages rewritten by many commits are copied once
-            conn.execute("PRAGMA wal_autocheckpoint = 10000")
+            # Checkpoints (copying the WAL into the database, then an fsync) are run by a thread of
+            # each writing process, outside the write lock (_checkpoints). SQLite's own would run
+            # inside a commit, holding the lock, and stop every writer meanwhile; it stays as a
+            # backstop at ~400 MiB of WAL.
+            conn.execute(f"PRAGMA wal_autocheckpoint = {100_000 if self.path != ':memory:' else 10_000}")
             self._local.conn = conn
         return conn
 
     def _write(self):
         return _WriteTransaction(self.conn, self._writer_lock,
-                                 after_commit=self._sync_wal if self.sync_wal_after_commit else None)
+                                 after_commit=self._after_commit if self.path != ":memory:" else None)
+
+    def _after_commit(self) -> None:
+        """After a write transaction, the write lock released: sync it (FULL), ask for a checkpoint."""
+        if self.sync_wal_after_commit:
+            self._sync_wal()
+        if self._checkpointer_pid != os.getpid():
+            with self._checkpointer_lock:
+                if self._checkpointer_pid != os.getpid():
+                    self._checkpointer_pid = os.getpid()
+                    self._written = threading.Event()
+                    threading.Thread(target=self._checkpoints, args=(self._written,), name="lrs-checkpoints",
+                                     daemon=True).start()
+        self._written.set()
+
+    #: a checkpoint at most this often (seconds) while writes go on; the thread ends when idle
+    CHECKPOINT_EVERY = 1.0
+    CHECKPOINTER_IDLE = 30.0
+
+    def _checkpoints(self, written: threading.Event) -> None:
+        """PASSIVE checkpoints after writes: concurrent with writers and readers, never waiting for them."""
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute(f"PRAGMA synchronous = {'NORMAL' if self.sync_wal_after_commit else self.synchronous}")
+            while written.wait(self.CHECKPOINTER_IDLE):
+                written.clear()
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:  # busy or failed: the next round (or SQLite's backstop) does it
+                    pass
+                time.sleep(self.CHECKPOINT_EVERY)
+        finally:
+            with self._checkpointer_lock:
+                if self._written is written:
+                    self._checkpointer_pid = None
+            conn.close()
 
     def _sync_wal(self) -> None:
         """Make every committed WAL frame durable (see __init__); runs after the write lock is released."""

@@ -35,3 +35,35 @@ def test_other_modes_leave_syncing_to_sqlite(tmp_path, monkeypatch):
         store.revoke_credential("nobody", "2026-01-01T00:00:00Z")
         store.close()
     assert calls == []
+
+
+def test_a_thread_checkpoints_after_writes_outside_the_write_lock(tmp_path, monkeypatch):
+    import shutil
+    import sqlite3
+    import time
+
+    from lrs.auth.credentials import Credential
+
+    monkeypatch.setattr(SQLiteStore, "CHECKPOINT_EVERY", 0.01)
+    monkeypatch.setattr(SQLiteStore, "CHECKPOINTER_IDLE", 0.5)
+    store = SQLiteStore(tmp_path / "lrs.sqlite3")
+    store.initialise()
+    store.add_credential(Credential(key="k", name="n", scopes=("all",), authority={}, secret_hash="h"))
+    for _ in range(50):  # the database file alone (no WAL) holds the write once it is checkpointed
+        shutil.copy(tmp_path / "lrs.sqlite3", tmp_path / "copy.sqlite3")
+        copy = sqlite3.connect(tmp_path / "copy.sqlite3")
+        try:
+            found = copy.execute("SELECT count(*) FROM credentials").fetchone()[0]
+        except sqlite3.OperationalError:  # not even the tables yet
+            found = 0
+        copy.close()
+        if found:
+            break
+        time.sleep(0.05)
+    assert found == 1
+    time.sleep(0.7)  # idle: the thread ends, and a later write starts another
+    assert not [t for t in __import__("threading").enumerate() if t.name == "lrs-checkpoints"
+                and t.is_alive() and store._checkpointer_pid is not None]
+    store.revoke_credential("k", "2026-01-01T00:00:00Z")
+    assert store._checkpointer_pid is not None
+    store.close()
