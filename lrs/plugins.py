@@ -18,6 +18,7 @@ from lrs import hookspecs
 
 DEFAULT_PLUGINS = (
     "lrs.store.sqlite",
+    "lrs.store.mongo",
     "lrs.auth.basic",
     "lrs.api",
 )
