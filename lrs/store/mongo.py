@@ -249,43 +249,57 @@ class MongoStore(Store):
         if counter.get("stored") and index_time(moment) < counter["stored"]:
             moment = _parse_index_time(counter["stored"])  # another process's clock ran ahead: never go back
 
-        docs: dict[str, dict] = {}   # this batch's statements by id, written at the end
-        fresh_guards, placeholders = [], []
+        docs: dict[str, dict] = {}    # this batch's statements by id, written at the end
+        guards: dict[str, dict] = {}  # and their statement_ids entries
+        fresh: list[str] = []         # ids with no entry yet (the others are placeholders)
+        later = {prepared.id: {"referrers": [], "voided_by": None} for prepared, _ in new}  # targets later in it
         for offset, (prepared, guard) in enumerate(new):
+            guard = guard or {}
             prepared.stamp(moment)
             terms = list(prepared.keys)
             if prepared.ref_target:
                 # Filter conditions for StatementRefs: found by its target's terms too
                 terms = list(dict.fromkeys(terms + self._terms_of(s, prepared.ref_target, docs)))
-            doc = {"_id": prepared.id, "seq": first + offset, "owner": statement_owner(prepared.statement),
-                   "stored": prepared.stored, "voided": prepared.voids is None and bool((guard or {}).get("voided_by")),
-                   "voids": prepared.voids, "ref_target": prepared.ref_target,
-                   "authority_key": prepared.authority_key, "terms": terms, "body": dumps(prepared.statement)}
+            owner = statement_owner(prepared.statement)
+            waiting = later.pop(prepared.id)
+            voided_by = guard.get("voided_by") or waiting["voided_by"]
+            doc = {"_id": prepared.id, "seq": first + offset, "owner": owner, "stored": prepared.stored,
+                   "voided": prepared.voids is None and voided_by is not None, "voids": prepared.voids,
+                   "ref_target": prepared.ref_target, "authority_key": prepared.authority_key, "terms": terms,
+                   "body": dumps(prepared.statement)}
             if sha2s := _sha2s(prepared.statement):
                 doc["sha2s"] = sha2s
             docs[prepared.id] = doc
-            for referrer in (guard or {}).get("referrers", ()):
+            guards[prepared.id] = {"_id": prepared.id, "owner": owner, "seq": doc["seq"]}
+            if voided_by:
+                guards[prepared.id]["voided_by"] = voided_by
+            if not guard:
+                fresh.append(prepared.id)
+            for referrer in list(guard.get("referrers", ())) + waiting["referrers"]:
                 # a statement that arrived before the one it targets inherits its terms now
                 if referrer["id"] in docs:
                     docs[referrer["id"]]["terms"] = list(dict.fromkeys(docs[referrer["id"]]["terms"] + terms))
                 else:
                     db.statements.update_one({"_id": referrer["id"], "owner": referrer["owner"]},
                                              {"$addToSet": {"terms": {"$each": terms}}}, session=s)
-            (placeholders if guard is not None else fresh_guards).append(
-                {"_id": prepared.id, "owner": doc["owner"], "seq": doc["seq"]})
-            if prepared.ref_target and not self._present(s, prepared.ref_target, docs):
+            if prepared.ref_target in later:
+                later[prepared.ref_target]["referrers"].append({"id": prepared.id, "owner": owner})
+            elif prepared.ref_target and not self._present(s, prepared.ref_target, docs):
                 db.statement_ids.update_one(
                     {"_id": prepared.ref_target},
-                    {"$addToSet": {"referrers": {"id": prepared.id, "owner": doc["owner"]}}}, upsert=True, session=s)
-            if prepared.voids:
-                self._void(s, prepared.voids, prepared.id, docs)
+                    {"$addToSet": {"referrers": {"id": prepared.id, "owner": owner}}}, upsert=True, session=s)
+            if prepared.voids in later:
+                later[prepared.voids]["voided_by"] = prepared.id
+            elif prepared.voids:
+                self._void(s, prepared.voids, prepared.id, docs, guards)
             if prepared.definitions:
                 self._define_activities(s, prepared.definitions)
 
-        for guard in placeholders:
-            db.statement_ids.update_one({"_id": guard["_id"]}, {"$set": guard}, session=s)
-        if fresh_guards:
-            db.statement_ids.insert_many(fresh_guards, ordered=True, session=s)
+        for statement_id, guard in guards.items():
+            if statement_id not in fresh:
+                db.statement_ids.update_one({"_id": statement_id}, {"$set": guard}, session=s)
+        if fresh:
+            db.statement_ids.insert_many([guards[i] for i in fresh], ordered=True, session=s)
         db.statements.insert_many(list(docs.values()), ordered=True, session=s)
         db.counters.update_one({"_id": "statements"},
                                {"$max": {"visible": counter["seq"]}, "$set": {"stored": index_time(moment)}},
@@ -307,15 +321,17 @@ class MongoStore(Store):
         target = self.db.statements.find_one({"_id": statement_id, "owner": guard["owner"]}, {"terms": 1}, session=s)
         return target["terms"] if target else []
 
-    def _void(self, s, target_id: str, voiding_id: str, docs: dict) -> None:
+    def _void(self, s, target_id: str, voiding_id: str, docs: dict, guards: dict) -> None:
         """Void the target unless it is a voiding statement; remember the voiding for a target yet to come."""
+        if target_id in docs:
+            guards[target_id]["voided_by"] = voiding_id
+            if docs[target_id]["voids"] is None:
+                docs[target_id]["voided"] = True
+            return
         guard = self.db.statement_ids.find_one_and_update(
             {"_id": target_id}, {"$set": {"voided_by": voiding_id}}, upsert=True, session=s,
             return_document=pymongo.ReturnDocument.AFTER)
-        if target_id in docs:
-            if docs[target_id]["voids"] is None:
-                docs[target_id]["voided"] = True
-        elif "seq" in guard:
+        if "seq" in guard:
             self.db.statements.update_one({"_id": target_id, "owner": guard["owner"], "voids": None},
                                           {"$set": {"voided": True}}, session=s)
 
