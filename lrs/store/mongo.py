@@ -62,7 +62,8 @@ LEASE_SECONDS = 30.0
 #: (collection, keys, options): the indexes each query needs (docs/scaling.md, "Indexes")
 INDEXES = [
     ("statements", [("terms", 1), ("seq", 1)], {}),           # every filter, in sequence order
-    ("statements", [("seq", 1)], {"unique": True}),           # no filter; paging
+    ("statements", [("seq", 1)], {}),  # no filter; paging (unique by the counter: a sharded unique index
+                                       # would have to begin with the shard key)
     ("statements", [("stored", 1), ("seq", 1)], {}),          # since / until to sequence bounds
     ("statements", [("authority_key", 1), ("seq", 1)], {}),   # statements/read/mine
     ("statements", [("owner", 1), ("seq", 1)], {}),           # the shard key's prefix
@@ -772,8 +773,9 @@ class MongoStore(Store):
 
     def _load_statements(self, records: list[dict]) -> None:
         db = self.db
-        present = {d["_id"] for d in db.statement_ids.find({"_id": {"$in": [r["id"] for r in records]},
-                                                             "seq": {"$exists": True}}, {"_id": 1})}
+        known = {d["_id"]: "seq" in d for d in db.statement_ids.find({"_id": {"$in": [r["id"] for r in records]}},
+                                                                      {"seq": 1})}
+        present = {i for i, stored in known.items() if stored}
         docs, guards = [], []
         for r in records:
             if r["id"] in present:
@@ -798,8 +800,12 @@ class MongoStore(Store):
                         {"$addToSet": {"referrers": {"id": doc["_id"], "owner": doc["owner"]}}}, upsert=True)
                 except DuplicateKeyError:
                     pass  # the target is stored: nothing to remember
+        touched = set(known) | {d["voids"] for d in docs} | {d["ref_target"] for d in docs}
         for guard in guards:
-            db.statement_ids.update_one({"_id": guard["_id"]}, {"$set": guard}, upsert=True)
+            if guard["_id"] in touched:  # a placeholder may exist: keep what it remembers
+                db.statement_ids.update_one({"_id": guard["_id"]}, {"$set": guard}, upsert=True)
+        if untouched := [g for g in guards if g["_id"] not in touched]:
+            db.statement_ids.insert_many(untouched, ordered=False)
         db.statements.insert_many(docs, ordered=False)
         last = docs[-1]
         db.counters.update_one({"_id": "statements"},
