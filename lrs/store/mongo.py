@@ -36,7 +36,14 @@ import orjson
 try:
     import pymongo
     from bson import Binary
-    from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError, WTimeoutError
+    from pymongo.errors import (
+        BulkWriteError,
+        ConnectionFailure,
+        DuplicateKeyError,
+        OperationFailure,
+        PyMongoError,
+        WTimeoutError,
+    )
 except ImportError:  # pragma: no cover - only the MongoDB store needs pymongo
     pymongo = None
 
@@ -772,13 +779,15 @@ class MongoStore(Store):
                 pass  # present already: a resumed copy
 
     def _load_statements(self, records: list[dict]) -> None:
+        """Records arrive in sequence order: the ones whose ``seq`` the target holds are skipped."""
+        if not records:
+            return
         db = self.db
-        known = {d["_id"]: "seq" in d for d in db.statement_ids.find({"_id": {"$in": [r["id"] for r in records]}},
-                                                                      {"seq": 1})}
-        present = {i for i, stored in known.items() if stored}
-        docs, guards = [], []
+        present = {d["seq"] for d in db.statements.find(
+            {"seq": {"$gte": records[0]["seq"], "$lte": records[-1]["seq"]}}, {"seq": 1})}
+        docs = []
         for r in records:
-            if r["id"] in present:
+            if r["seq"] in present:
                 continue
             statement = orjson.loads(r["json"])
             doc = {"_id": r["id"], "seq": r["seq"], "owner": statement_owner(statement), "stored": r["stored"],
@@ -787,7 +796,6 @@ class MongoStore(Store):
             if sha2s := _sha2s(statement):
                 doc["sha2s"] = sha2s
             docs.append(doc)
-            guards.append({"_id": r["id"], "owner": doc["owner"], "seq": r["seq"]})
         if not docs:
             return
         for doc in docs:  # what a target yet to come must learn when it arrives
@@ -800,13 +808,14 @@ class MongoStore(Store):
                         {"$addToSet": {"referrers": {"id": doc["_id"], "owner": doc["owner"]}}}, upsert=True)
                 except DuplicateKeyError:
                     pass  # the target is stored: nothing to remember
-        touched = set(known) | {d["voids"] for d in docs} | {d["ref_target"] for d in docs}
-        for guard in guards:
-            if guard["_id"] in touched:  # a placeholder may exist: keep what it remembers
-                db.statement_ids.update_one({"_id": guard["_id"]}, {"$set": guard}, upsert=True)
-        if untouched := [g for g in guards if g["_id"] not in touched]:
-            db.statement_ids.insert_many(untouched, ordered=False)
-        db.statements.insert_many(docs, ordered=False)
+        guards = {d["_id"]: {"_id": d["_id"], "owner": d["owner"], "seq": d["seq"]} for d in docs}
+        try:
+            db.statement_ids.insert_many(list(guards.values()), ordered=False)
+        except BulkWriteError as error:  # placeholders exist for some: keep what they remember
+            for failed in error.details["writeErrors"]:
+                guard = guards[failed["op"]["_id"]]
+                db.statement_ids.update_one({"_id": guard["_id"]}, {"$set": guard})
+        db.statements.insert_many(docs, ordered=True)
         last = docs[-1]
         db.counters.update_one({"_id": "statements"},
                                {"$max": {"seq": last["seq"], "visible": last["seq"], "stored": last["stored"]}},
