@@ -844,7 +844,7 @@ def _unavailable(method):
     return guarded
 
 
-for _name in sorted(Store.__abstractmethods__ - {"dump", "close"}):
+for _name in sorted(Store.__abstractmethods__ - {"dump", "close"} | {"consistent_through"}):
     setattr(MongoStore, _name, _unavailable(getattr(MongoStore, _name)))
 
 

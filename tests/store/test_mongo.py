@@ -19,6 +19,7 @@ from lrs.store import mongo
 from lrs.store.mongo import MongoStore, open_mongo, supports_transactions
 from lrs.xapi.query import StatementQuery
 from tests.conftest import SECRET_KEY, XAPIClient, add_credential, statement
+from tests.store.conftest import MONGODB_URI, open_backend
 from tests.store.test_contract import prepared
 
 
@@ -27,6 +28,17 @@ def mock_store():
     store = MongoStore(mongomock.MongoClient(), "lrs", transactions=False)
     store.initialise()
     return store
+
+
+@pytest.fixture(params=["mongomock"] + (["mongodb"] if MONGODB_URI else []))
+def any_mongo(request, tmp_path):
+    """mongomock, and a real server when LRS_TEST_MONGODB_URI is set."""
+    store = open_backend(request.param, tmp_path)
+    store.initialise()
+    yield store
+    if request.param == "mongodb":
+        store.client.drop_database(store.db.name)
+    store.close()
 
 
 def test_registered_as_the_mongodb_backend():
@@ -105,9 +117,12 @@ def test_transactional_path_runs_the_batch_with_majority_and_snapshot(mock_store
     assert options["write_concern"].document == {"w": "majority"} and options["read_concern"].level == "snapshot"
 
 
-def test_two_processes_take_turns_through_the_lease(mock_store):
-    """Two stores on one database (as two LRS processes): sequence order is stored order, nothing lost."""
-    other = MongoStore(mock_store.client, "lrs", transactions=False)
+def test_two_processes_write_in_sequence_order(any_mongo):
+    """Two stores on one database (as two LRS processes): sequence order is stored order, nothing lost.
+    On mongomock they take turns through the lease; on a replica set their transactions conflict
+    on the counter and the later one is retried."""
+    mock_store = any_mongo
+    other = MongoStore(mock_store.client, mock_store.db.name)
     errors = []
 
     def write(store):
