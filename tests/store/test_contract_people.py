@@ -157,3 +157,29 @@ def test_erase_keeps_attachments_others_declare(backend):
     backend.erase_person(ann.id, erased_home_page=ERASED)
     assert sha in backend.get_attachments([sha])
     assert backend.statement_count() == 1
+
+
+def test_sqlite_store_of_schema_1_is_upgraded_with_actor_keys(tmp_path):
+    """A store written before people owned records finds their statements after the upgrade."""
+    import sqlite3
+
+    from lrs.store.sqlite import SQLiteStore
+
+    path = tmp_path / "old.sqlite3"
+    store = SQLiteStore(path)
+    store.initialise()
+    mine = by(ANN)
+    store.store_statements([mine])
+    store.close()
+    conn = sqlite3.connect(path)  # make it look like version 1: no actor: keys
+    conn.execute("DELETE FROM statement_index WHERE term IN (SELECT id FROM terms WHERE term LIKE 'actor:%')")
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    old = SQLiteStore(path)
+    assert old.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "1"
+    old.initialise()
+    page = old.query_statements(StatementQuery(owners=(agent_key(ANN),)), 10)
+    assert [s.id for s in page.statements] == [mine.id]
+    assert old.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "2"
+    assert old.check() == []
