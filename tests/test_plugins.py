@@ -249,9 +249,12 @@ def test_hook_register_panels(tmp_path):
     from lrs.plugins import Panel, panels
     from tests.plugins.space.conftest import PASSWORD, Browser
 
-    bp = Blueprint("reading_list", __name__, url_prefix="/space/reading-list")
+    from lrs_space.web import signed_in, space_blueprint
+
+    bp = space_blueprint("reading_list", __name__, "/space/reading-list")
 
     @bp.route("/")
+    @signed_in
     def reading_list():
         from lrs_space import render
 

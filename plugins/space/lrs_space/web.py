@@ -73,7 +73,6 @@ def current_session_id() -> str | None:
     return _digest(token) if token else None
 
 
-@bp.before_request
 def _load_person():
     g.person = None
     token = request.cookies.get(SESSION_COOKIE)
@@ -86,7 +85,6 @@ def _load_person():
     g.person = store.get_person_by_id(item.person_id)
 
 
-@bp.before_request
 def _check_csrf():
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
@@ -107,7 +105,6 @@ def csrf_token() -> str:
     return hmac.new(key, ("csrf|" + _visitor()).encode(), hashlib.sha256).hexdigest()
 
 
-@bp.after_request
 def _headers(response):
     secure = ctx().config.secure_cookies
     if "new_session" in g:
@@ -125,6 +122,26 @@ def _headers(response):
     if not request.path.startswith("/space/static/"):
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def space_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
+    """A blueprint for another plugin's pages in the space: same sessions, CSRF and headers.
+
+    Give it a ``url_prefix`` under ``/space/`` (the session cookie's path) and a
+    ``templates`` folder; render with :func:`render` so the page has the layout.
+    """
+    if not url_prefix.startswith("/space/"):
+        raise ValueError("space pages live under /space/")
+    blueprint = Blueprint(name, import_name, url_prefix=url_prefix, template_folder="templates")
+    blueprint.before_request(_load_person)
+    blueprint.before_request(_check_csrf)
+    blueprint.after_request(_headers)
+    return blueprint
+
+
+bp.before_request(_load_person)
+bp.before_request(_check_csrf)
+bp.after_request(_headers)
 
 
 # -- access -----------------------------------------------------------------------------
