@@ -5,13 +5,13 @@ BIN := $(VENV)/bin
 export LRS_HOME ?= $(CURDIR)/lrs-data
 export LRS_PORT ?= 8080
 
-.PHONY: install browser serve test clean
+.PHONY: install browser pdftools serve test clean
 
 $(BIN)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Learnfolio needs Python 3.11 or newer"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]' -e plugins/space -e plugins/chat
+	$(BIN)/pip install --quiet -e '.[test]' -e plugins/space -e plugins/chat -e 'plugins/cpd[test]'
 	touch $@
 
 install: $(BIN)/.installed
@@ -25,11 +25,20 @@ $(BIN)/.browser: $(BIN)/.installed package.json
 
 browser: $(BIN)/.browser
 
+# CPD logs: PDFs are written with DejaVu fonts (any script) and looked at as PNG with
+# poppler's pdftoppm in the tests; both from Debian.
+$(BIN)/.pdftools: $(BIN)/.installed
+	command -v pdftoppm >/dev/null && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
+	  || (apt-get update && apt-get install -y --no-install-recommends poppler-utils fonts-dejavu-core)
+	touch $@
+
+pdftools: $(BIN)/.pdftools
+
 serve: install
 	$(BIN)/lrs init
 	$(BIN)/lrs serve
 
-test: install browser
+test: install browser pdftools
 	$(BIN)/pytest -q
 
 clean:
