@@ -117,7 +117,7 @@ def enqueue(store, statements: list[dict], classify) -> int:
             continue
         keys = owner_keys(store, rule.person_id) if rule.person_id is not None else None
         ids = [s["id"] for s in statements
-               if (keys is None or belongs(s.get("actor") or {}, keys)) and matches(rule, s, classify)]
+               if (keys is None or belongs(s, keys)) and matches(rule, s, classify)]
         if ids:
             item_id = f"{_now().strftime('%Y%m%d%H%M%S%f')}-{secrets.token_hex(4)}"
             store.put_item(Item(QUEUE, item_id, rule.person_id,

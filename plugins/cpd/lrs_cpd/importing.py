@@ -278,7 +278,7 @@ def run_import(ctx, entries: Iterable[Entry], target: Target, *,
         else:
             report.statements += 1
             statement = entry.statement
-            if keys is not None and not belongs(statement.get("actor") or {}, keys) \
+            if keys is not None and not belongs(statement, keys) \
                     and isinstance(statement.get("actor"), dict):
                 if not target.map_actor:
                     report.problem(entry.position, "its actor is not one of your identities: claim that identity"
