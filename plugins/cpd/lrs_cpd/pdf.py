@@ -76,7 +76,7 @@ class LogPDF(FPDF):
     def para(self, text: str, size: float = 10, style: str = "", colour=INK, height: float = 5):
         self.set_font(self.family, style, size)
         self.set_text_color(*colour)
-        self.multi_cell(0, height, self.clean(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, height, self.clean(text), new_x="LMARGIN", new_y="NEXT", align="L")
         self.set_text_color(*INK)
         self.set_font(self.family, size=10)
 
@@ -84,7 +84,7 @@ class LogPDF(FPDF):
         self.set_font(self.family, "B", 9)
         self.cell(42, 5, self.clean(label))
         self.set_font(self.family, "", 9)
-        self.multi_cell(0, 5, self.clean(value), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 5, self.clean(value), new_x="LMARGIN", new_y="NEXT", align="L")
 
     def grid(self, rows: list[list[str]], widths: tuple, align=None):
         """A table whose first row is its heading."""
@@ -110,7 +110,7 @@ class LogPDF(FPDF):
             self.set_font(self.family, "B", 11)
             self.cell(55, 8, self.clean(label))
             self.set_font(self.family, "", 11)
-            self.multi_cell(0, 8, self.clean(value), new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(0, 8, self.clean(value), new_x="LMARGIN", new_y="NEXT", align="L")
         if note:
             self.ln(10)
             self.para(note, size=9, colour=MUTED)
@@ -212,7 +212,8 @@ def write_log(job, out: BinaryIO) -> None:
     for month in sorted(by_month):
         label = dt.date.fromisoformat(month + "-01").strftime("%B %Y")
         month_hours = totals.by_month.get(month, 0.0)
-        pdf.heading(f"{label}: {format_hours(month_hours)} hours")
+        unknown = sum(r.hours is None for r in by_month[month])
+        pdf.heading(f"{label}: {format_hours(month_hours)} hours" + (f" (+{unknown} unknown)" if unknown else ""))
         pdf.ln(1)
         for way in ways_of(by_month[month]):
             in_way = [r for r in by_month[month] if r.way == way]
