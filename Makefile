@@ -7,11 +7,11 @@ export LRS_PORT ?= 8080
 
 .PHONY: install browser pdftools serve test clean
 
-$(BIN)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml)
+$(BIN)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml) connectors/journal/pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Learnfolio needs Python 3.11 or newer"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]' -e plugins/space -e plugins/chat -e 'plugins/cpd[test]'
+	$(BIN)/pip install --quiet -e '.[test]' -e plugins/space -e plugins/chat -e connectors/journal -e 'plugins/cpd[test]'
 	touch $@
 
 install: $(BIN)/.installed
@@ -38,7 +38,9 @@ serve: install
 	$(BIN)/lrs init
 	$(BIN)/lrs serve
 
+# The browser extension's pure modules are unit-tested with Node's own test runner.
 test: install browser pdftools
+	node --test --test-reporter=spec connectors/browser-extension/test/
 	$(BIN)/pytest -q
 
 clean:

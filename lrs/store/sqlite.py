@@ -123,7 +123,8 @@ CREATE INDEX IF NOT EXISTS items_person ON items (kind, person_id);
 CREATE INDEX IF NOT EXISTS items_ref ON items (kind, ref) WHERE ref IS NOT NULL;
 """
 
-SCHEMA_VERSION = "1"
+#: 2: statements are also indexed by ``actor:`` (whom they belong to); a version 1 store is upgraded on open
+SCHEMA_VERSION = "2"
 
 
 def dumps(value) -> str:
@@ -187,6 +188,24 @@ class SQLiteStore(Store):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        if conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "1":
+            self._upgrade_to_2()
+
+    def _upgrade_to_2(self) -> None:
+        """Add the ``actor:`` index keys to statements stored before people owned records."""
+        with self._write() as conn:
+            if conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] != "1":
+                return  # another process upgraded it meanwhile
+            rows = conn.execute("SELECT seq, terms, body FROM statements").fetchall()
+            for seq, terms, body in rows:
+                new = [self._term_id(conn, k, create=True) for k in index_keys(json.loads(body))
+                       if k.startswith("actor:")]
+                old = [int(t) for t in terms.split(",") if t]
+                merged = list(dict.fromkeys(old + new))
+                conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)",
+                                 [(t, seq) for t in new])
+                conn.execute("UPDATE statements SET terms = ? WHERE seq = ?", (",".join(map(str, merged)), seq))
+            conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

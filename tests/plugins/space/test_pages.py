@@ -328,3 +328,13 @@ def test_erase_removes_everything_of_the_person(space_app, people, browser, spac
     assert space_store.list_credentials(person_id=people["ann"].id) == []
     assert b.get("/space/").status_code == 302
     assert tool.get("/xapi/statements").status_code == 401
+
+
+def test_sign_in_pauses_after_repeated_failures(people, browser):
+    b = browser()
+    for _ in range(5):
+        assert b.post("/space/signin", {"username": "ann", "password": "wrong-wrong-wrong"}).status_code == 401
+    paused = b.post("/space/signin", {"username": "ann", "password": PASSWORD})
+    assert paused.status_code == 429 and "Too many failed sign-ins" in paused.get_data(as_text=True)
+    # other people are not affected
+    browser().signin("bob")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from flask import abort, g, redirect, request, url_for
@@ -9,6 +10,7 @@ from flask import abort, g, redirect, request, url_for
 from lrs.auth.passwords import hash_password, verify_password
 from lrs.auth.personal import create_person
 from lrs.errors import LRSError
+from lrs.store.base import Item
 from lrs_space.people import INVITE
 from lrs_space.web import (
     bp,
@@ -24,6 +26,19 @@ from lrs_space.web import (
 
 #: a hash to check against when the username is unknown, so both cases take as long
 _DUMMY_HASH = hash_password("not a real password, only for timing")
+#: failed sign-ins allowed per username in the window before sign-in is paused for it
+MAX_FAILURES = 5
+FAILURE_WINDOW = dt.timedelta(minutes=15)
+FAILURES = "signin-failures"
+
+
+def _failures(username: str) -> Item:
+    item_id = hashlib.sha256(username.lower().encode()).hexdigest()
+    found = ctx().store.get_item(FAILURES, item_id)
+    now = dt.datetime.now(dt.timezone.utc)
+    if found is None or found.body.get("since", "") < (now - FAILURE_WINDOW).isoformat():
+        return Item(FAILURES, item_id, None, {"since": now.isoformat(), "count": 0})
+    return found
 
 
 @bp.route("/signin", methods=["GET", "POST"])
@@ -32,12 +47,19 @@ def signin():
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
+        failures = _failures(username)
+        if failures.body["count"] >= MAX_FAILURES:
+            error = "Too many failed sign-ins for this username; try again in 15 minutes."
+            return render("signin.html", error=error, signup=ctx().config.signup), 429
         person = ctx().store.get_person(username)
         ok = verify_password(person.password_hash if person else _DUMMY_HASH, password)
         if person and ok:
+            ctx().store.delete_item(FAILURES, failures.item_id)
             end_session()
             start_session(person)
             return redirect(safe_next(request.args.get("next")))
+        failures.body["count"] += 1
+        ctx().store.put_item(failures)
         error = "That username and password do not match an account."
     return render("signin.html", error=error, signup=ctx().config.signup), 401 if error else 200
 

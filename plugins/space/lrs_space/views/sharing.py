@@ -12,7 +12,7 @@ import secrets
 from flask import abort, g, redirect, request, url_for
 
 from lrs.store.base import Item
-from lrs_space.people import GOAL, SHARE, find_record, goals_of, own_item, records_of
+from lrs_space.people import SHARE, find_record, goals_of, own_item, records_of
 from lrs_space.records import Filters, page_of
 from lrs_space.views.goals import progress
 from lrs_space.views.timeline import attachment_response
