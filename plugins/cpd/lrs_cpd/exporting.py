@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 import orjson
 
-from lrs.auth.personal import belongs, owner_keys
+from lrs.auth.personal import belongs
 from lrs.plugins import Exporter
 from lrs.store.base import Person
 from lrs.xapi.attachments import declared_attachments
