@@ -154,6 +154,14 @@ class Store(abc.ABC):
     def delete_documents(self, ref: DocumentRef) -> int:
         """Delete every document in the ref's scope; return how many."""
 
+    @abc.abstractmethod
+    def agent_documents(self, agent: str) -> list[DocumentRef]:
+        """The ref (with ``doc_id``) of every state and agent profile document keyed by the agent key.
+
+        Whatever the activity or registration: what a person's export takes with them.
+        Ordered by kind, then scope, then id.
+        """
+
     # -- activities ----------------------------------------------------------------
     @abc.abstractmethod
     def get_activity(self, activity_id: str) -> dict | None:

@@ -55,7 +55,7 @@ from lrs.store.sqlite import dumps
 from lrs.xapi.activities import merge_activity
 from lrs.xapi.agents import agent_key, agent_keys_with_members
 from lrs.xapi.attachments import declared_attachments
-from lrs.xapi.documents import Document, DocumentRef
+from lrs.xapi.documents import AGENT_PROFILE, STATE, Document, DocumentRef
 from lrs.xapi.erasure import scrub
 from lrs.xapi.indexing import index_keys
 from lrs.xapi.query import StatementQuery, index_time
@@ -501,6 +501,16 @@ class MongoStore(Store):
 
     def delete_documents(self, ref: DocumentRef) -> int:
         return self.db.documents.delete_many({"kind": ref.kind, "scope": ref.scope}).deleted_count
+
+    def agent_documents(self, agent: str) -> list[DocumentRef]:
+        refs = []
+        for d in self.db.documents.find({"agent": agent, "kind": {"$in": [STATE, AGENT_PROFILE]}},
+                                        {"kind": 1, "scope": 1, "doc_id": 1}).sort(
+                [("kind", 1), ("scope", 1), ("doc_id", 1)]):
+            activity_id, agent_of_scope, registration = json.loads(d["scope"])
+            refs.append(DocumentRef(d["kind"], activity_id=activity_id, agent=agent_of_scope,
+                                    registration=registration, doc_id=d["doc_id"]))
+        return refs
 
     # -- activities ------------------------------------------------------------------------------
     def get_activity(self, activity_id: str) -> dict | None:

@@ -32,7 +32,7 @@ from lrs.xapi.agents import agent_key
 from lrs.xapi.attachments import declared_attachments
 from lrs.xapi.erasure import scrub
 from lrs.xapi.indexing import index_keys
-from lrs.xapi.documents import Document, DocumentRef
+from lrs.xapi.documents import AGENT_PROFILE, STATE, Document, DocumentRef
 from lrs.xapi.query import StatementQuery
 from lrs.xapi.statements import PreparedStatement, same_statement
 
@@ -471,6 +471,17 @@ class SQLiteStore(Store):
         with self._write() as conn:
             return conn.execute("DELETE FROM documents WHERE kind = ? AND scope = ?",
                                 (ref.kind, ref.scope)).rowcount
+
+    def agent_documents(self, agent: str) -> list[DocumentRef]:
+        rows = self.conn.execute(
+            "SELECT kind, scope, doc_id FROM documents WHERE agent = ? AND kind IN (?, ?) ORDER BY kind, scope, doc_id",
+            (agent, STATE, AGENT_PROFILE))
+        refs = []
+        for kind, scope, doc_id in rows:
+            activity_id, agent_key_, registration = json.loads(scope)
+            refs.append(DocumentRef(kind, activity_id=activity_id, agent=agent_key_, registration=registration,
+                                    doc_id=doc_id))
+        return refs
 
     # -- activities ----------------------------------------------------------------------
     def get_activity(self, activity_id: str) -> dict | None:

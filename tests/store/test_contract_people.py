@@ -159,6 +159,26 @@ def test_erase_keeps_attachments_others_declare(backend):
     assert backend.statement_count() == 1
 
 
+def test_agent_documents_lists_state_and_agent_profiles_of_one_agent(backend):
+    from lrs.xapi.documents import ACTIVITY_PROFILE, AGENT_PROFILE
+
+    ann, bob = agent_key(ANN), agent_key({"mbox": "mailto:bob@example.org"})
+    refs = [
+        DocumentRef(STATE, activity_id="http://example.com/a", agent=ann, doc_id="s1"),
+        DocumentRef(STATE, activity_id="http://example.com/b", agent=ann, registration=str(uuid.uuid4()), doc_id="s2"),
+        DocumentRef(AGENT_PROFILE, agent=ann, doc_id="p"),
+        DocumentRef(STATE, activity_id="http://example.com/a", agent=bob, doc_id="s1"),
+        DocumentRef(ACTIVITY_PROFILE, activity_id="http://example.com/a", doc_id="p"),
+    ]
+    for ref in refs:
+        backend.change_document(ref, lambda _: Document.new("application/json", b"{}"))
+    found = backend.agent_documents(ann)
+    assert sorted(found, key=repr) == sorted(refs[:3], key=repr)
+    for ref in found:  # each ref reaches its document
+        assert backend.get_document(ref).content == b"{}"
+    assert backend.agent_documents(agent_key({"mbox": "mailto:nobody@example.org"})) == []
+
+
 def test_sqlite_store_of_schema_1_is_upgraded_with_actor_keys(tmp_path):
     """A store written before people owned records finds their statements after the upgrade."""
     import sqlite3
