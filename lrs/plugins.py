@@ -110,24 +110,12 @@ def get_plugin_manager(config=None, extra_plugins=()) -> pluggy.PluginManager:
 
 def store_backends(pm: pluggy.PluginManager) -> dict[str, StoreBackend]:
     """Every registered backend by name; a duplicate name is an error."""
-    backends: dict[str, StoreBackend] = {}
-    for result in pm.hook.register_stores():
-        for backend in result or ():
-            if backend.name in backends:
-                raise DuplicateRegistration(f"two plugins register a store named {backend.name!r}")
-            backends[backend.name] = backend
-    return backends
+    return _named(pm.hook.register_stores(), "a store")
 
 
 def panels(pm: pluggy.PluginManager) -> list[Panel]:
     """Every registered panel in navigation order; a duplicate name is an error."""
-    found: dict[str, Panel] = {}
-    for result in pm.hook.register_panels():
-        for panel in result or ():
-            if panel.name in found:
-                raise DuplicateRegistration(f"two plugins register a panel named {panel.name!r}")
-            found[panel.name] = panel
-    return sorted(found.values(), key=lambda p: (p.order, p.name))
+    return sorted(_named(pm.hook.register_panels(), "a panel").values(), key=lambda p: (p.order, p.name))
 
 
 def _named(results, what: str) -> dict:
