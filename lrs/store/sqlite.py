@@ -957,6 +957,8 @@ class SQLiteStore(Store):
                      r["authority_key"], ",".join(map(str, term_ids)), r["json"]))
                 conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)",
                                  [(term_id, r["seq"]) for term_id in term_ids])
+                if needs_downgrade(r["json"]):  # see may_hold_2_0_context
+                    conn.execute("UPDATE meta SET value = '1' WHERE key = 'v2_context' AND value = '0'")
 
     def last_seq(self) -> int:
         return self.conn.execute("SELECT coalesce(max(seq), 0) FROM statements").fetchone()[0]

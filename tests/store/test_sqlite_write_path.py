@@ -1,5 +1,6 @@
-"""FULL durability with group commit: each write's WAL frames are fsynced before it returns,
-after the write lock is released (so writers do not queue behind each other's fsyncs)."""
+"""The SQLite write path: FULL durability with group commit (each write's WAL frames are fsynced
+before it returns, after the write lock is released, so writers do not queue behind each other's
+fsyncs); checkpoints outside the write lock; the store's "holds 2.0 context" flag."""
 
 from __future__ import annotations
 
@@ -67,3 +68,24 @@ def test_a_thread_checkpoints_after_writes_outside_the_write_lock(tmp_path, monk
     store.revoke_credential("k", "2026-01-01T00:00:00Z")
     assert store._checkpointer_pid is not None
     store.close()
+
+
+def test_statements_copied_in_keep_the_2_0_context_flag_true(tmp_path):
+    import uuid
+
+    from lrs.xapi.statements import prepare
+    from tests.conftest import statement
+
+    source, target = SQLiteStore(tmp_path / "a.sqlite3"), SQLiteStore(tmp_path / "b.sqlite3")
+    for store in (source, target):
+        store.initialise()
+        assert not store.may_hold_2_0_context()
+    body = statement(id=str(uuid.uuid4()), context={"contextAgents": [
+        {"objectType": "contextAgent", "agent": {"mbox": "mailto:m@example.org"}}]})
+    source.store_statements([prepare(body, authority={"mbox": "mailto:t@example.org"}, authority_key="t",
+                                     version="2.0.0")])
+    assert source.may_hold_2_0_context()
+    target.load("statements", list(source.dump("statements")))
+    assert target.may_hold_2_0_context()
+    source.close()
+    target.close()
