@@ -184,6 +184,7 @@ class SQLiteStore(Store):
             # inside a commit, holding the lock, and stop every writer meanwhile; it stays as a
             # backstop at ~400 MiB of WAL.
             conn.execute(f"PRAGMA wal_autocheckpoint = {100_000 if self.path != ':memory:' else 10_000}")
+            conn.execute("PRAGMA journal_size_limit = 67108864")  # a WAL started again is cut to 64 MiB
             self._local.conn = conn
         return conn
 
@@ -205,18 +206,29 @@ class SQLiteStore(Store):
         self._written.set()
 
     #: a checkpoint at most this often (seconds) while writes go on; the thread ends when idle
-    CHECKPOINT_EVERY = 1.0
+    CHECKPOINT_EVERY = 0.25
+    #: the WAL is started again (second step, under the write lock) once it holds this many pages
+    WAL_RESTART_FRAMES = 4096
     CHECKPOINTER_IDLE = 30.0
 
     def _checkpoints(self, written: threading.Event) -> None:
-        """PASSIVE checkpoints after writes: concurrent with writers and readers, never waiting for them."""
+        """Checkpoints after writes, in two steps. The first copies what the WAL holds while writers go
+        on; it cannot finish while they append, and the WAL is reused from its start only after a
+        checkpoint that finished. So the second, holding the write lock, copies just what arrived
+        during the first, and the next writer starts the WAL again: it stays small."""
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             conn.execute(f"PRAGMA synchronous = {'NORMAL' if self.sync_wal_after_commit else self.synchronous}")
             while written.wait(self.CHECKPOINTER_IDLE):
                 written.clear()
                 try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    _busy, frames, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    lock = self._writer_lock
+                    if frames >= self.WAL_RESTART_FRAMES and lock.acquire(timeout=5.0):
+                        try:
+                            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                        finally:
+                            lock.release()
                 except sqlite3.Error:  # busy or failed: the next round (or SQLite's backstop) does it
                     pass
                 time.sleep(self.CHECKPOINT_EVERY)

@@ -47,6 +47,7 @@ def test_a_thread_checkpoints_after_writes_outside_the_write_lock(tmp_path, monk
 
     monkeypatch.setattr(SQLiteStore, "CHECKPOINT_EVERY", 0.01)
     monkeypatch.setattr(SQLiteStore, "CHECKPOINTER_IDLE", 0.5)
+    monkeypatch.setattr(SQLiteStore, "WAL_RESTART_FRAMES", 0)
     store = SQLiteStore(tmp_path / "lrs.sqlite3")
     store.initialise()
     store.add_credential(Credential(key="k", name="n", scopes=("all",), authority={}, secret_hash="h"))
