@@ -17,6 +17,7 @@ import random
 import resource
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -90,13 +91,24 @@ class Workloads:
         self.meta = meta
         self.ids = [statement_id for position, statement_id in meta["statement_ids"] if position < size]
         self.rng = random.Random(7)
+        self.extra_path = extra_path
         self.extra = batches(extra_path)
+        self.rounds = 0  # times the fresh statements ran out and were reused with new ids
         self.pending: list[dict] = []
         self.etags: dict[str, str] = {}
 
     def _fresh(self, n: int) -> list[dict]:
         while len(self.pending) < n:
-            self.pending += json.loads(next(self.extra))
+            line = next(self.extra, None)
+            if line is None:  # write workloads used them all: again, as new statements (new ids)
+                self.extra = batches(self.extra_path)
+                self.rounds += 1
+                continue
+            batch = json.loads(line)
+            if self.rounds:
+                for statement in batch:
+                    statement["id"] = str(uuid.uuid4())
+            self.pending += batch
         out, self.pending = self.pending[:n], self.pending[n:]
         return out
 
