@@ -11,8 +11,11 @@ connections, without shared state. A connection nobody else takes is accepted
 when the moment ends. Only connection set-up waits; requests on open
 connections never do, and the worker's loop keeps running meanwhile.
 
-It also sends its heartbeat to the arbiter once a second rather than on every
-turn of its event loop.
+Connections are not kept for ever: after 10 s one is closed at the end of a
+response (``Connection: close``) and its client connects again, so clients that
+connected while only some workers were up (start-up, a restart under load)
+spread out within seconds. It also sends its heartbeat to the arbiter once a
+second rather than on every turn of its event loop.
 """
 
 from __future__ import annotations
@@ -42,6 +45,20 @@ class BalancedThreadWorker(ThreadWorker):
         if now - self._notified >= self.NOTIFY_EVERY:
             self._notified = now
             super().notify()
+
+    #: a keep-alive connection older than this (seconds) gets ``Connection: close`` on its next
+    #: response; its client connects again, to the least busy worker then. Without it, clients that
+    #: connected while only some workers were up (a restart under load) would stay on those for good.
+    MAX_CONNECTION_AGE = 10.0
+
+    def handle_request(self, req, conn):
+        now = time.monotonic()
+        born = getattr(conn, "lrs_born", None)
+        if born is None:
+            conn.lrs_born = now
+        elif now - born > self.MAX_CONNECTION_AGE:
+            req.must_close = True
+        return super().handle_request(req, conn)
 
     def accept(self, listener):
         if self.nr_conns and not self._accept_now:
