@@ -219,7 +219,7 @@ def get_statements(xreq: XAPIRequest):
         query = parse_statement_query(params, version=xreq.version, max_limit=ctx.config.max_limit)
     if own_only:
         query = replace(query, authority_key=credential.key)
-    limit = query.limit or ctx.config.default_limit
+    limit = min(query.limit or ctx.config.default_limit, ctx.config.max_limit)
     page = ctx.store.query_statements(query, limit)
     rendered = ",".join(s.json for s in page.statements)
     if query.format != "exact" or (not is_v2(xreq.version) and formats.needs_downgrade(rendered)):
