@@ -42,6 +42,13 @@ class Config:
     #: the ``limit`` used when a query gives none, and the most a query may ask for
     default_limit: int = 100
     max_limit: int = 1000
+    #: requests a second each credential may make (per worker process); 0: no limit
+    rate_limit: float = 0
+    #: requests a credential may save up and send at once (default: twice the rate)
+    rate_burst: int = 0
+    #: seconds a client has to send a request's headers / its body before the connection is closed
+    header_timeout: float = 10
+    body_timeout: float = 60
     #: plugin names (as registered) not to load, built-ins included
     disable_plugins: tuple[str, ...] = ()
     #: when set, only these entry-point plugins are loaded (built-ins always load unless disabled)
@@ -66,6 +73,10 @@ class Config:
             max_attachment_bytes=_int("LRS_MAX_ATTACHMENT_BYTES", cls.max_attachment_bytes),
             default_limit=_int("LRS_DEFAULT_LIMIT", cls.default_limit),
             max_limit=_int("LRS_MAX_LIMIT", cls.max_limit),
+            rate_limit=float(env.get("LRS_RATE_LIMIT") or cls.rate_limit),
+            rate_burst=_int("LRS_RATE_BURST", cls.rate_burst),
+            header_timeout=float(env.get("LRS_HEADER_TIMEOUT") or cls.header_timeout),
+            body_timeout=float(env.get("LRS_BODY_TIMEOUT") or cls.body_timeout),
             disable_plugins=tuple(p.strip() for p in env.get("LRS_DISABLE_PLUGINS", "").split(",") if p.strip()),
             load_plugins=None if load is None else tuple(p.strip() for p in load.split(",") if p.strip()),
         )

@@ -20,6 +20,7 @@ DEFAULT_PLUGINS = (
     "lrs.store.sqlite",
     "lrs.auth.basic",
     "lrs.api",
+    "lrs.ratelimit",
 )
 
 ENTRY_POINT_GROUP = "lrs"
