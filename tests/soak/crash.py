@@ -57,15 +57,16 @@ def init_home(home: Path, port: int) -> tuple[str, str]:
 class Server:
     """``lrs serve`` in its own process group, so one signal reaches master and workers."""
 
-    def __init__(self, home: Path, port: int, workers: int = 2, **env):
-        self.home, self.port, self.workers = home, port, workers
+    def __init__(self, home: Path, port: int, workers: int = 2, threads: int = 4, **env):
+        self.home, self.port, self.workers, self.threads = home, port, workers, threads
         self.env = lrs_env(home, port, **env)
         self.base = f"http://127.0.0.1:{port}/xapi"
         self.proc: subprocess.Popen | None = None
         self.log = open(home / "server.log", "ab")
 
     def start(self, timeout: float = 30) -> None:
-        self.proc = subprocess.Popen([LRS, "serve", "--workers", str(self.workers)], env=self.env,
+        self.proc = subprocess.Popen([LRS, "serve", "--workers", str(self.workers), "--threads", str(self.threads)],
+                                     env=self.env,
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
