@@ -18,7 +18,7 @@ install: $(BIN)/.installed
 
 serve: install
 	$(BIN)/lrs init
-	$(BIN)/lrs serve
+	LRS_REQUEST_LOG=$${LRS_REQUEST_LOG--} $(BIN)/lrs serve
 
 test: install
 	$(BIN)/pytest -q

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -112,6 +113,11 @@ def serve(host, port, workers, threads):
     workers = workers or config.workers
     _store(config).close()  # create the store once, before workers race to
     os.environ.setdefault("LRS_HOME", str(config.home))
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # the workers' counters, summed by /metrics
+        metrics_dir = config.home / f"metrics-{port}"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     from lrs.server import Server
 
     click.echo(f"Serving the LRS at http://{host}:{port}{config.xapi_prefix}/ ({workers} workers)", err=True)

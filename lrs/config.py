@@ -49,6 +49,10 @@ class Config:
     #: seconds a client has to send a request's headers / its body before the connection is closed
     header_timeout: float = 10
     body_timeout: float = 60
+    #: one JSON line per request: "" none, "-" to stderr, or a file to append to
+    request_log: str = ""
+    #: serve /metrics without credentials (otherwise it needs a credential with scope ``all``)
+    metrics_public: bool = False
     #: plugin names (as registered) not to load, built-ins included
     disable_plugins: tuple[str, ...] = ()
     #: when set, only these entry-point plugins are loaded (built-ins always load unless disabled)
@@ -77,6 +81,8 @@ class Config:
             rate_burst=_int("LRS_RATE_BURST", cls.rate_burst),
             header_timeout=float(env.get("LRS_HEADER_TIMEOUT") or cls.header_timeout),
             body_timeout=float(env.get("LRS_BODY_TIMEOUT") or cls.body_timeout),
+            request_log=env.get("LRS_REQUEST_LOG", cls.request_log),
+            metrics_public=env.get("LRS_METRICS_PUBLIC", "").lower() in ("1", "true", "yes"),
             disable_plugins=tuple(p.strip() for p in env.get("LRS_DISABLE_PLUGINS", "").split(",") if p.strip()),
             load_plugins=None if load is None else tuple(p.strip() for p in load.split(",") if p.strip()),
         )

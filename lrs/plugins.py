@@ -21,6 +21,7 @@ DEFAULT_PLUGINS = (
     "lrs.auth.basic",
     "lrs.api",
     "lrs.ratelimit",
+    "lrs.observability",
 )
 
 ENTRY_POINT_GROUP = "lrs"

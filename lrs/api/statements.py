@@ -79,6 +79,7 @@ def _store(xreq: XAPIRequest, statements: list, parts: dict, *, statement_id: st
     """Validate, complete and store a batch all or nothing; return the ids in batch order."""
     ctx = lrs_context()
     credential = xreq.credential
+    xreq.extra["statements"] = len(statements)
     scopes.require(credential.scopes, "statements", "write")
     if len(statements) > ctx.config.max_batch:
         raise PayloadTooLarge(
