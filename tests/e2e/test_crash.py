@@ -13,7 +13,7 @@ KILLS = 20
 
 
 def test_sigkill_during_ingest_loses_no_acknowledged_statement(tmp_path, capsys):
-    report = run(tmp_path, kills=KILLS, clients=3, uptime=(0.05, 0.4), batch=(1, 10), seed=20)
+    report = run(tmp_path, kills=KILLS, clients=3, uptime=(0.05, 0.4), batch=(1, 5), seed=20)
     with capsys.disabled():
         print("\n" + report.lines())
     assert report.kills >= 20

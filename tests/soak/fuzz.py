@@ -65,6 +65,9 @@ def fuzz(schema, *, auth_header: dict, examples: int, seconds: float | None = No
         for operation in operations:
             if deadline and time.monotonic() > deadline:
                 break
+            if mode is GenerationMode.NEGATIVE and not (list(operation.iter_parameters())
+                                                         or operation.get_request_payload_content_types()):
+                continue  # nothing to break (GET /about)
 
             @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
                       suppress_health_check=list(HealthCheck))
