@@ -5,26 +5,37 @@ BIN := $(VENV)/bin
 export LRS_HOME ?= $(CURDIR)/lrs-data
 export LRS_PORT ?= 8080
 
-.PHONY: install serve test clean
+.PHONY: install browser serve test clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml) connectors/journal/pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Learnfolio needs Python 3.11 or newer"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test]' -e plugins/space -e plugins/chat -e connectors/journal
 	touch $@
 
 install: $(BIN)/.installed
+
+# Browser tests drive Debian's Chromium with Playwright (never `playwright install`: no
+# browser downloads here) and check accessibility with axe-core from npm.
+$(BIN)/.browser: $(BIN)/.installed package.json
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+browser: $(BIN)/.browser
 
 serve: install
 	$(BIN)/lrs init
 	LRS_REQUEST_LOG=$${LRS_REQUEST_LOG--} $(BIN)/lrs serve
 
-test: install
+# The browser extension's pure modules are unit-tested with Node's own test runner.
+test: install browser
+	node --test --test-reporter=spec connectors/browser-extension/test/
 	$(BIN)/pytest -q
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules
 
 # Benchmarks (not part of `make test`): figures are printed, see docs/performance.md.
 PEER_VENV := bench/.peer-venv

@@ -177,6 +177,66 @@ async def closed_loop(server: Server, name: str, make, concurrency: int, duratio
     return result
 
 
+async def open_loop(server: Server, name: str, make, rate: float, duration: float, size: int,
+                    max_connections: int = 256) -> Result:
+    """Requests arrive at a fixed rate whether or not earlier ones are done (no coordinated omission).
+
+    Latency runs from each request's scheduled arrival, so a server that falls
+    behind shows it as latency; arrivals that find every connection busy wait
+    for one (counted in their latency), up to ``max_connections``.
+    """
+    result = Result(server.name, name, 0, size, note=f"open loop {rate:.0f}/s")
+    idle: list[Connection] = []
+    opened = 0
+    tasks = []
+
+    async def one(scheduled: float):
+        nonlocal opened
+        while not idle and opened >= max_connections:
+            await asyncio.sleep(0.0005)
+        if idle:
+            connection = idle.pop()
+        else:
+            opened += 1
+            connection = Connection("127.0.0.1", server.port, server.auth)
+        method, path, body, headers, count = make()[:5]
+        try:
+            status, _, _ = await connection.request(method, path, body, headers=headers)
+            idle.append(connection)
+        except (ConnectionError, OSError, asyncio.IncompleteReadError):
+            status = 599
+            connection.close()
+            opened -= 1
+        result.latencies.append(time.perf_counter() - scheduled)
+        result.requests += 1
+        if status >= 400:
+            result.errors += 1
+        else:
+            result.statements += count
+
+    cpu0, gen0, t0 = server.cpu_seconds(), loadgen_cpu(), time.perf_counter()
+    interval = 1.0 / rate
+    n = 0
+    while True:
+        scheduled = t0 + n * interval
+        if scheduled - t0 >= duration:
+            break
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.ensure_future(one(scheduled)))
+        n += 1
+    await asyncio.gather(*tasks)
+    result.elapsed = time.perf_counter() - t0
+    result.concurrency = opened
+    result.server_cpu = server.cpu_seconds() - cpu0
+    result.loadgen_cpu = (loadgen_cpu() - gen0) / result.elapsed
+    result.worker_rss_mb = max(server.worker_rss()) / 2**20
+    for connection in idle:
+        connection.close()
+    return result
+
+
 async def follow_more(server: Server, meta: dict, size: int, target: int = 10_000) -> Result:
     """Walk `more` links from the first page of a large result to 10k statements (or its end)."""
     result = Result(server.name, "more-to-10k", 1, size)
@@ -262,6 +322,11 @@ async def measure(server: Server, meta: dict, extra_path: Path, size: int, args)
         for name, make in writes:
             results.append(await closed_loop(server, name, make, concurrency, args.duration, size, work.etags))
             print("  " + results[-1].row(), flush=True)
+    latest = work.get(work.filters()["latest"])
+    for rate in args.rates:
+        for name, make in (("open post 1", work.post(1)), ("open get latest", latest), ("open mixed", work.mixed)):
+            results.append(await open_loop(server, name, make, rate, args.duration, size))
+            print("  " + results[-1].row(), flush=True)
     return results
 
 
@@ -313,6 +378,8 @@ def main(argv=None):
     parser.add_argument("--sizes", default="100000,1000000", help="store sizes to measure at (comma-separated)")
     parser.add_argument("--duration", type=float, default=10, help="seconds per workload run")
     parser.add_argument("--concurrency", default="1,4,16", help="client counts (comma-separated)")
+    parser.add_argument("--rates", default="",
+                        help="open-loop arrival rates in requests/s (comma-separated), e.g. 250,500,1000")
     parser.add_argument("--pin", default=None, help="pin the server to these CPUs (taskset), e.g. 0")
     parser.add_argument("--workers", type=int, default=None, help="Learnfolio workers (default: lrs serve's)")
     parser.add_argument("--peer-venv", default=None, help="a virtualenv with ralph-malph[cli,lrs]: run it too")
@@ -323,7 +390,8 @@ def main(argv=None):
     parser.add_argument("--json", default=None, help="also write the report to this file")
     args = parser.parse_args(argv)
     args.sizes = sorted(int(s) for s in args.sizes.split(","))
-    args.concurrency = [int(c) for c in args.concurrency.split(",")]
+    args.concurrency = [int(c) for c in args.concurrency.split(",") if c]
+    args.rates = [float(r) for r in args.rates.split(",") if r]
     biggest = args.sizes[-1]
     print(f"preparing {biggest:,} statements (cached in bench/.cache) …", flush=True)
     dataset, meta = ensure_dataset(biggest)

@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 
 from lrs.auth.credentials import Credential, hash_secret, new_key, new_secret, tool_authority
-from lrs.auth.passwords import hash_password, new_password
+from lrs.auth.passwords import new_password
+from lrs.auth.personal import create_person, create_personal_key
 from lrs.auth.scopes import SCOPES, parse_scopes
 from lrs.config import Config
 from lrs.errors import LRSError
@@ -47,7 +48,7 @@ def make_credential(store, config: Config, *, name: str, scopes, person: str | N
         found = store.get_person(person)
         if found is None:
             raise click.ClickException(f"no person named {person!r}")
-        person_id = found.id
+        return create_personal_key(store, config, found, name)
     key, secret = new_key(), new_secret()
     credential = Credential(
         key=key, name=name, scopes=parse_scopes(scopes), authority=tool_authority(key, name),
@@ -72,10 +73,11 @@ def init(admin_name: str, as_json: bool):
     first_login = config.home / FIRST_LOGIN_FILE
     if store.get_person(admin_name) is None:
         password = new_password()
-        store.add_person(admin_name, hash_password(password), is_admin=True)
+        create_person(store, config, admin_name, password, is_admin=True)
         credential, secret = make_credential(store, config, name="first credential", scopes=["all"])
         info = {
             "endpoint": f"http://{config.host}:{config.port}{config.xapi_prefix}/",
+            "space": f"http://{config.host}:{config.port}/space/",
             "admin": {"username": admin_name, "password": password},
             "credential": {"key": credential.key, "secret": secret, "scopes": list(credential.scopes)},
         }
@@ -92,6 +94,7 @@ def init(admin_name: str, as_json: bool):
     click.echo(
         f"Learnfolio is initialised (store: {config.store_url}).\n"
         f"  xAPI endpoint : {info['endpoint']}\n"
+        f"  learning space: {info.get('space', '')}\n"
         f"  admin login   : {info['admin']['username']} / {info['admin']['password']}\n"
         f"  xAPI key      : {info['credential']['key']}\n"
         f"  xAPI secret   : {info['credential']['secret']}\n"
@@ -133,7 +136,8 @@ def credentials():
 @click.option("--name", default="tool", show_default=True, help="what the credential is for")
 @click.option("--scope", "scope", multiple=True, default=["all"], show_default=True,
               help=f"an xAPI scope, repeatable: {', '.join(SCOPES)}")
-@click.option("--person", default=None, help="username of the person the credential acts for")
+@click.option("--person", default=None,
+              help="make a personal key that acts for this person (its scopes are the personal ones)")
 @click.option("--json", "as_json", is_flag=True, help='print only {"key": …, "secret": …}')
 def credentials_create(name, scope, person, as_json):
     config = _config()

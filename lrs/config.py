@@ -53,6 +53,17 @@ class Config:
     request_log: str = ""
     #: serve /metrics without credentials (otherwise it needs a credential with scope ``all``)
     metrics_public: bool = False
+    #: the homePage of the xAPI account every person gets at sign-up (their first identity)
+    people_home_page: str = "https://learnfolio.example/people"
+    #: the homePage of the anonymous accounts that replace an erased person's identifiers
+    erased_home_page: str = "https://learnfolio.example/erased"
+    #: who may create an account in the personal learning space: off, invite (an admin's link), open
+    signup: str = "invite"
+    #: where the space sends mail (address verification): smtp://host:port, empty for no mail
+    smtp_url: str = ""
+    mail_from: str = "learnfolio@localhost"
+    #: send session cookies only over HTTPS (turn on behind TLS)
+    secure_cookies: bool = False
     #: plugin names (as registered) not to load, built-ins included
     disable_plugins: tuple[str, ...] = ()
     #: when set, only these entry-point plugins are loaded (built-ins always load unless disabled)
@@ -83,6 +94,12 @@ class Config:
             body_timeout=float(env.get("LRS_BODY_TIMEOUT") or cls.body_timeout),
             request_log=env.get("LRS_REQUEST_LOG", cls.request_log),
             metrics_public=env.get("LRS_METRICS_PUBLIC", "").lower() in ("1", "true", "yes"),
+            people_home_page=env.get("LRS_PEOPLE_HOME_PAGE", cls.people_home_page),
+            erased_home_page=env.get("LRS_ERASED_HOME_PAGE", cls.erased_home_page),
+            signup=env.get("LRS_SIGNUP", cls.signup),
+            smtp_url=env.get("LRS_SMTP_URL", ""),
+            mail_from=env.get("LRS_MAIL_FROM", cls.mail_from),
+            secure_cookies=env.get("LRS_SECURE_COOKIES", "") in ("1", "true", "yes"),
             disable_plugins=tuple(p.strip() for p in env.get("LRS_DISABLE_PLUGINS", "").split(",") if p.strip()),
             load_plugins=None if load is None else tuple(p.strip() for p in load.split(",") if p.strip()),
         )

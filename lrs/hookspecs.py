@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from lrs.auth.credentials import Credential
     from lrs.config import Config
-    from lrs.plugins import StoreBackend
+    from lrs.plugins import Panel, StoreBackend
     from lrs.store.base import Store
 
 hookspec = pluggy.HookspecMarker("lrs")
@@ -113,6 +113,38 @@ def statements_stored(statements: "list[dict]", store: "Store", credential: "Cre
     an exception here is logged and does not undo or fail the request.
 
     :param statements: the statements as stored, in batch order.
+    """
+
+
+# ---------------------------------------------------------------------------
+# The personal learning space
+# ---------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def classify_statement(statement: dict) -> "str | None":
+    """Say which way of learning a statement records.
+
+    Called for each statement shown in a personal learning space ("how I learn",
+    filters, sharing by way of learning). The built-in classifier runs last
+    (``trylast``) and maps common verbs and activity types; a deployment maps its
+    own vocabulary by answering first.
+
+    :param statement: the statement as stored.
+    :returns: one of ``courses``, ``content``, ``people``, ``work``, ``events``,
+        ``other``; or ``None`` to leave it to the next plugin.
+    """
+
+
+@hookspec
+def register_panels() -> "list[Panel] | None":
+    """Return pages to list in the personal learning space's navigation.
+
+    Called when a space page is rendered. The plugin also mounts the pages
+    themselves (``register_routes``); a panel is the link to one. Two panels
+    with one name are an error.
+
+    :returns: a list of :class:`lrs.plugins.Panel`.
     """
 
 

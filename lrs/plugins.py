@@ -35,6 +35,19 @@ class StoreBackend:
     factory: Callable[..., Any]
 
 
+@dataclass(frozen=True)
+class Panel:
+    """A page of the personal learning space: a link in its navigation.
+
+    ``endpoint`` is a Flask endpoint (``"blueprint.view"``); lower ``order`` comes first.
+    """
+
+    name: str
+    title: str
+    endpoint: str
+    order: int = 100
+
+
 class DuplicateRegistration(RuntimeError):
     """Two plugins registered the same name."""
 
@@ -70,6 +83,17 @@ def store_backends(pm: pluggy.PluginManager) -> dict[str, StoreBackend]:
                 raise DuplicateRegistration(f"two plugins register a store named {backend.name!r}")
             backends[backend.name] = backend
     return backends
+
+
+def panels(pm: pluggy.PluginManager) -> list[Panel]:
+    """Every registered panel in navigation order; a duplicate name is an error."""
+    found: dict[str, Panel] = {}
+    for result in pm.hook.register_panels():
+        for panel in result or ():
+            if panel.name in found:
+                raise DuplicateRegistration(f"two plugins register a panel named {panel.name!r}")
+            found[panel.name] = panel
+    return sorted(found.values(), key=lambda p: (p.order, p.name))
 
 
 def list_plugins(pm: pluggy.PluginManager) -> list[dict]:

@@ -214,3 +214,74 @@ def test_plugins_do_not_leak_between_apps(tmp_path):
 
     assert "marked" in _app(tmp_path / "a", Plugin()).extensions
     assert "marked" not in _app(tmp_path / "b").extensions
+
+
+def test_hook_classify_statement(tmp_path):
+    from lrs.auth.personal import create_person, create_personal_key
+    from tests.conftest import auth_header
+    from tests.plugins.space.conftest import PASSWORD, Browser
+
+    class Plugin:
+        @hookimpl
+        def classify_statement(self, statement):
+            if statement["verb"]["id"] == "https://example.org/verbs/shadowed":
+                return "people"
+            return None
+
+    app = _app(tmp_path, Plugin())
+    ctx = app.extensions["lrs"]
+    ann = create_person(ctx.store, ctx.config, "ann", PASSWORD)
+    credential, secret = create_personal_key(ctx.store, ctx.config, ann, "tool")
+    actor = {"account": {"homePage": ctx.config.people_home_page, "name": "ann"}}
+    client = XAPIClient(app.test_client(), auth_header(credential.key, secret))
+    client.post("/xapi/statements", json=[
+        statement(actor=actor, verb={"id": "https://example.org/verbs/shadowed", "display": {"en": "shadowed"}}),
+        statement(actor=actor, verb={"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en": "done"}}),
+    ])
+    b = Browser(app).signin("ann")
+    assert '">shadowed: ' in b.get("/space/?way=people").get_data(as_text=True)
+    assert '">shadowed: ' not in b.get("/space/?way=courses").get_data(as_text=True)
+    assert '">done: ' in b.get("/space/?way=courses").get_data(as_text=True)  # the built-in classifier still runs
+
+
+def test_hook_register_panels(tmp_path):
+    from lrs.auth.personal import create_person
+    from lrs.plugins import Panel, panels
+    from tests.plugins.space.conftest import PASSWORD, Browser
+
+    from lrs_space.web import signed_in, space_blueprint
+
+    bp = space_blueprint("reading_list", __name__, "/space/reading-list")
+
+    @bp.route("/")
+    @signed_in
+    def reading_list():
+        from lrs_space import render
+
+        return render("error.html", status=200, message="my reading list")
+
+    class Plugin:
+        @hookimpl
+        def register_panels(self):
+            return [Panel(name="reading-list", title="Reading list", endpoint="reading_list.reading_list", order=35)]
+
+        @hookimpl
+        def register_routes(self, app):
+            return [bp]
+
+    app = _app(tmp_path, Plugin())
+    ctx = app.extensions["lrs"]
+    create_person(ctx.store, ctx.config, "ann", PASSWORD)
+    b = Browser(app).signin("ann")
+    html = b.get("/space/").get_data(as_text=True)
+    nav = html[html.index("<nav"):html.index("</nav>")]
+    assert nav.index("How I learn") < nav.index("Reading list") < nav.index("Goals")
+    assert "my reading list" in b.get("/space/reading-list/").get_data(as_text=True)
+
+    class Duplicate:
+        @hookimpl
+        def register_panels(self):
+            return [Panel(name="timeline", title="Another timeline", endpoint="space.timeline")]
+
+    with pytest.raises(DuplicateRegistration):
+        panels(_app(tmp_path / "dup", Duplicate()).extensions["lrs"].pm)

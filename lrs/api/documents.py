@@ -9,10 +9,11 @@ import orjson
 from flask import Response
 from werkzeug.http import http_date
 
-from lrs.api.common import lrs_context
+from lrs.api.common import lrs_context, person_keys
 from lrs.api.request import XAPIRequest
 from lrs.auth import scopes
-from lrs.errors import BadRequest, MethodNotAllowed, NotFound
+from lrs.auth.personal import require_own_agent
+from lrs.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound
 from lrs.xapi import documents
 from lrs.xapi.agents import agent_key
 from lrs.xapi.documents import Document, DocumentRef, Preconditions
@@ -66,6 +67,12 @@ def serve_document(xreq: XAPIRequest, ref: DocumentRef, id_param: str, resource:
     method = xreq.method
     access = "read" if method in ("GET", "HEAD") else "write"
     scopes.require(xreq.credential.scopes, resource, access)
+    owners = person_keys(xreq)
+    if owners is not None:
+        if ref.agent is None:
+            raise Forbidden("a personal key reaches only its person's state and agent profile documents",
+                            location="activityId")
+        require_own_agent(ref.agent, owners)
 
     if method in ("GET", "HEAD"):
         if ref.doc_id is None:

@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import replace
 
 import orjson
 from flask import Response
 from werkzeug.http import http_date
 
-from lrs.api.common import consistent_through, lrs_context, xapi_blueprint
+from lrs.api.common import consistent_through, lrs_context, person_keys, xapi_blueprint
 from lrs.api.request import XAPIRequest, current
 from lrs.auth import scopes
-from lrs.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound, PayloadTooLarge
+from lrs.auth.personal import belongs
+from lrs.ingest import save_statements
+from lrs.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound
 from lrs.xapi import formats
 from lrs.xapi.attachments import (
     AttachmentPart,
     build_multipart,
-    check_attachments,
     declared_attachments,
     parse_multipart,
 )
-from lrs.xapi.signatures import signature_attachment, verify_signed_statement
 from lrs.xapi.jsontext import parse_json
 from lrs.xapi.query import (
     SINGLE_PARAMS,
@@ -32,11 +31,9 @@ from lrs.xapi.query import (
     parse_format,
     parse_statement_query,
 )
-from lrs.xapi.statements import prepare
 from lrs.xapi.versions import is_v2
-from lrs.xapi.validation import validate_statement, validate_uuid
+from lrs.xapi.validation import validate_uuid
 
-log = logging.getLogger(__name__)
 
 bp = xapi_blueprint("statements", __name__)
 
@@ -76,43 +73,9 @@ def _read_statements(xreq: XAPIRequest):
 
 
 def _store(xreq: XAPIRequest, statements: list, parts: dict, *, statement_id: str | None = None) -> list[str]:
-    """Validate, complete and store a batch all or nothing; return the ids in batch order."""
-    ctx = lrs_context()
-    credential = xreq.credential
-    xreq.extra["statements"] = len(statements)
-    scopes.require(credential.scopes, "statements", "write")
-    if len(statements) > ctx.config.max_batch:
-        raise PayloadTooLarge(
-            f"a batch may hold at most {ctx.config.max_batch} statements; this one has {len(statements)}",
-            location="body",
-        )
-    single = statement_id is not None
-    define = bool({"define", "all"} & set(credential.scopes))
-    prepared = []
-    seen: set[str] = set()
-    for position, statement in enumerate(statements):
-        location = "statement" if single else f"statement[{position}]"
-        validate_statement(statement, version=xreq.version, location=location)
-        signature = signature_attachment(statement)
-        if signature is not None and signature["sha2"].lower() in parts:
-            verify_signed_statement(statement, parts[signature["sha2"].lower()].content, location=location)
-        item = prepare(statement, authority=credential.authority, authority_key=credential.key,
-                       version=xreq.version, statement_id=statement_id, define=define)
-        if item.id in seen:
-            raise BadRequest(f"the batch has the statement id {item.id} twice", location=f"{location}.id")
-        seen.add(item.id)
-        prepared.append(item)
-    check_attachments([item.statement for item in prepared], parts)
-    for item in prepared:
-        ctx.pm.hook.validate_statement(statement=item.statement, version=xreq.version, credential=credential)
-    new_ids = set(ctx.store.store_statements(prepared, parts))
-    stored = [item.statement for item in prepared if item.id in new_ids]
-    if stored:
-        try:
-            ctx.pm.hook.statements_stored(statements=stored, store=ctx.store, credential=credential)
-        except Exception:  # the batch is durable; a plugin's failure must not fail the request
-            log.exception("a statements_stored hook failed")
-    return [item.statement["id"] for item in prepared]
+    xreq.extra["statements"] = len(statements)  # for the rejected-statements counter
+    return save_statements(lrs_context(), statements, parts, credential=xreq.credential, version=xreq.version,
+                           statement_id=statement_id, owners=person_keys(xreq))
 
 
 def put_statement(xreq: XAPIRequest):
@@ -208,7 +171,11 @@ def get_statements(xreq: XAPIRequest):
         found = ctx.store.get_statement(statement_id, voided=single[0] == "voidedStatementId")
         if found is None:
             raise NotFound(f"no statement with {single[0]} {statement_id}", location=single[0])
-        if own_only and found.authority_key != credential.key:
+        owners = person_keys(xreq)
+        if owners is not None:
+            if not belongs(orjson.loads(found.json), owners):  # as if absent: existence is not theirs to know
+                raise NotFound(f"no statement with {single[0]} {statement_id}", location=single[0])
+        elif own_only and found.authority_key != credential.key:
             raise Forbidden("this credential may read only the statements it stored", location=single[0])
         return _respond(_render(found.json, fmt, xreq), xreq, attachments,
                         Last_Modified=_last_modified(found.stored))
@@ -218,7 +185,10 @@ def get_statements(xreq: XAPIRequest):
         query = StatementQuery.from_cursor(params["more"])
     else:
         query = parse_statement_query(params, version=xreq.version, max_limit=ctx.config.max_limit)
-    if own_only:
+    owners = person_keys(xreq)
+    if owners is not None:
+        query = replace(query, owners=owners, authority_key=None)
+    elif own_only:
         query = replace(query, authority_key=credential.key)
     limit = min(query.limit or ctx.config.default_limit, ctx.config.max_limit)
     page = ctx.store.query_statements(query, limit)

@@ -47,6 +47,43 @@ class Person:
     created: str
 
 
+@dataclass
+class Identity:
+    """An agent identifier a person claims (docs: ../shared/OWNERSHIP.md).
+
+    Only a verified claim makes statements theirs; ``verified_by`` says who
+    verified it (``"signup"``, ``"admin:<username>"``, ``"mail"``), None while pending.
+    """
+
+    person_id: int
+    key: str          # lrs.xapi.agents.agent_key
+    agent: dict       # the identifying Agent object, as claimed
+    verified_by: str | None
+    created: str
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_by is not None
+
+
+@dataclass
+class Item:
+    """A small JSON record a person owns: a goal, a share, a session, a link, CPD fields …
+
+    Plugins keep their per-person data as items of their own ``kind`` so that every
+    backend stores it and erasure removes it. ``ref`` is one value an item can be
+    found by (for a share: the person it is shared with).
+    """
+
+    kind: str
+    item_id: str
+    person_id: int | None
+    body: dict
+    ref: str | None = None
+    created: str = ""
+    updated: str = ""
+
+
 class Store(abc.ABC):
     """Everything the LRS keeps. Methods raise :mod:`lrs.errors` types for client faults."""
 
@@ -145,3 +182,66 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def get_person(self, username: str) -> Person | None: ...
+
+    @abc.abstractmethod
+    def get_person_by_id(self, person_id: int) -> Person | None: ...
+
+    @abc.abstractmethod
+    def list_people(self) -> list[Person]: ...
+
+    @abc.abstractmethod
+    def update_person(self, person_id: int, *, password_hash: str | None = None, email: str | None = None,
+                      is_admin: bool | None = None) -> None:
+        """Change the given fields; the others stay."""
+
+    # -- identities ------------------------------------------------------------
+    @abc.abstractmethod
+    def add_identity(self, person_id: int, agent: dict, *, verified_by: str | None = None) -> Identity:
+        """Record a claim. Conflict when another person holds that identifier verified."""
+
+    @abc.abstractmethod
+    def list_identities(self, person_id: int | None = None, *, verified: bool | None = None) -> list[Identity]:
+        """Claims of one person (or of everyone), optionally only verified or only pending ones."""
+
+    @abc.abstractmethod
+    def verify_identity(self, person_id: int, key: str, verified_by: str) -> bool:
+        """Mark a claim verified; False when there is no such claim.
+
+        Conflict when another person holds the identifier verified already.
+        """
+
+    @abc.abstractmethod
+    def remove_identity(self, person_id: int, key: str) -> bool: ...
+
+    @abc.abstractmethod
+    def identity_owner(self, key: str) -> int | None:
+        """The person whose verified identity ``key`` is, or None."""
+
+    # -- items: per-person records of plugins ------------------------------------
+    @abc.abstractmethod
+    def put_item(self, item: Item) -> Item:
+        """Create or replace the item (kind, item_id); returns it with its times set."""
+
+    @abc.abstractmethod
+    def get_item(self, kind: str, item_id: str) -> Item | None: ...
+
+    @abc.abstractmethod
+    def list_items(self, kind: str, *, person_id: int | None = None, ref: str | None = None) -> list[Item]:
+        """Items of a kind, oldest first, narrowed to a person and/or a ref."""
+
+    @abc.abstractmethod
+    def delete_item(self, kind: str, item_id: str) -> bool: ...
+
+    # -- erasure -----------------------------------------------------------------
+    @abc.abstractmethod
+    def erase_person(self, person_id: int, *, erased_home_page: str) -> dict[str, int]:
+        """Delete everything that belongs to a person, and their identifiers from what remains.
+
+        Deleted: statements whose actor (or actor's member) is one of their verified
+        identities, attachments no remaining statement declares, state and agent
+        profile documents keyed by those identities, their credentials, identities,
+        items (and items that refer to them, ``ref == "person:<id>"``) and the person.
+        In the statements that remain (where they were an instructor, a team member,
+        an object, an authority) each of their identifiers is replaced by an account
+        on ``erased_home_page`` with a random name. Returns counts by kind.
+        """

@@ -26,8 +26,12 @@ import orjson
 from lrs.auth.credentials import Credential
 from lrs.errors import Conflict, StoreUnavailable
 from lrs.hookspecs import hookimpl
-from lrs.store.base import Person, StatementPage, Store, StoredStatement
+from lrs.store.base import Identity, Item, Person, StatementPage, Store, StoredStatement
 from lrs.xapi.activities import merge_activity
+from lrs.xapi.agents import agent_key
+from lrs.xapi.attachments import declared_attachments
+from lrs.xapi.erasure import scrub
+from lrs.xapi.indexing import index_keys
 from lrs.xapi.documents import Document, DocumentRef
 from lrs.xapi.query import StatementQuery
 from lrs.xapi.statements import PreparedStatement, same_statement
@@ -96,6 +100,27 @@ CREATE TABLE IF NOT EXISTS people (
     is_admin INTEGER NOT NULL DEFAULT 0,
     created TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS identities (
+    person_id INTEGER NOT NULL REFERENCES people (id),
+    key TEXT NOT NULL,
+    agent TEXT NOT NULL,
+    verified_by TEXT,
+    created TEXT NOT NULL,
+    PRIMARY KEY (person_id, key)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS identities_verified ON identities (key) WHERE verified_by IS NOT NULL;
+CREATE TABLE IF NOT EXISTS items (
+    kind TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    person_id INTEGER,
+    ref TEXT,
+    body TEXT NOT NULL,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    PRIMARY KEY (kind, item_id)
+);
+CREATE INDEX IF NOT EXISTS items_person ON items (kind, person_id);
+CREATE INDEX IF NOT EXISTS items_ref ON items (kind, ref) WHERE ref IS NOT NULL;
 """
 
 SCHEMA_VERSION = "1"
@@ -362,6 +387,14 @@ class SQLiteStore(Store):
         if query.authority_key is not None:
             sql.append("AND s.authority_key = ?")
             params.append(query.authority_key)
+        if query.owners is not None:
+            owner_ids = [t for t in (self._term_id(conn, "actor:" + k, create=False) for k in query.owners)
+                         if t is not None]
+            if not owner_ids:
+                return StatementPage([], None)
+            sql.append(f"AND EXISTS (SELECT 1 FROM statement_index o WHERE o.seq = {seq_col}"
+                       f" AND o.term IN ({','.join('?' * len(owner_ids))}))")
+            params.extend(owner_ids)
         sql.append(f"ORDER BY {seq_col} {'ASC' if query.ascending else 'DESC'} LIMIT ?")
         params.append(limit + 1)
         rows = conn.execute(" ".join(sql), params).fetchall()
@@ -497,12 +530,181 @@ class SQLiteStore(Store):
                 raise Conflict(f"a person named {username!r} exists already", location="username") from None
         return Person(pid, username, email, password_hash, is_admin, created)
 
-    def get_person(self, username: str) -> Person | None:
-        row = self.conn.execute(
-            "SELECT id, username, email, password_hash, is_admin, created FROM people WHERE username = ?",
-            (username,),
-        ).fetchone()
+    _PERSON_COLUMNS = "id, username, email, password_hash, is_admin, created"
+
+    @staticmethod
+    def _person(row) -> Person | None:
         return Person(row[0], row[1], row[2], row[3], bool(row[4]), row[5]) if row else None
+
+    def get_person(self, username: str) -> Person | None:
+        return self._person(self.conn.execute(
+            f"SELECT {self._PERSON_COLUMNS} FROM people WHERE username = ?", (username,)).fetchone())
+
+    def get_person_by_id(self, person_id: int) -> Person | None:
+        return self._person(self.conn.execute(
+            f"SELECT {self._PERSON_COLUMNS} FROM people WHERE id = ?", (person_id,)).fetchone())
+
+    def list_people(self) -> list[Person]:
+        return [self._person(r) for r in self.conn.execute(f"SELECT {self._PERSON_COLUMNS} FROM people ORDER BY id")]
+
+    def update_person(self, person_id, *, password_hash=None, email=None, is_admin=None) -> None:
+        changes = {"password_hash": password_hash, "email": email,
+                   "is_admin": None if is_admin is None else int(is_admin)}
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if not changes:
+            return
+        with self._write() as conn:
+            conn.execute(f"UPDATE people SET {', '.join(f'{k} = ?' for k in changes)} WHERE id = ?",
+                         (*changes.values(), person_id))
+
+    # -- identities ----------------------------------------------------------------
+    @staticmethod
+    def _identity(row) -> Identity:
+        return Identity(person_id=row[0], key=row[1], agent=json.loads(row[2]), verified_by=row[3], created=row[4])
+
+    def add_identity(self, person_id, agent, *, verified_by=None) -> Identity:
+        key = agent_key(agent)
+        if key is None:
+            raise ValueError("an identity needs an inverse functional identifier")
+        created = _now().isoformat()
+        with self._write() as conn:
+            owner = conn.execute("SELECT person_id FROM identities WHERE key = ? AND verified_by IS NOT NULL",
+                                 (key,)).fetchone()
+            if owner is not None and owner[0] != person_id:
+                raise Conflict("that identifier belongs to someone else", location="identity")
+            conn.execute(
+                "INSERT INTO identities (person_id, key, agent, verified_by, created) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (person_id, key) DO UPDATE SET verified_by = coalesce(verified_by, excluded.verified_by)",
+                (person_id, key, dumps(agent), verified_by, created))
+            row = conn.execute("SELECT person_id, key, agent, verified_by, created FROM identities"
+                               " WHERE person_id = ? AND key = ?", (person_id, key)).fetchone()
+        return self._identity(row)
+
+    def list_identities(self, person_id=None, *, verified=None) -> list[Identity]:
+        sql = ["SELECT person_id, key, agent, verified_by, created FROM identities WHERE 1 = 1"]
+        params: list = []
+        if person_id is not None:
+            sql.append("AND person_id = ?")
+            params.append(person_id)
+        if verified is not None:
+            sql.append("AND verified_by IS NOT NULL" if verified else "AND verified_by IS NULL")
+        sql.append("ORDER BY created, key")
+        return [self._identity(r) for r in self.conn.execute(" ".join(sql), params)]
+
+    def verify_identity(self, person_id, key, verified_by) -> bool:
+        with self._write() as conn:
+            owner = conn.execute("SELECT person_id FROM identities WHERE key = ? AND verified_by IS NOT NULL",
+                                 (key,)).fetchone()
+            if owner is not None and owner[0] != person_id:
+                raise Conflict("that identifier belongs to someone else", location="identity")
+            cur = conn.execute("UPDATE identities SET verified_by = coalesce(verified_by, ?)"
+                               " WHERE person_id = ? AND key = ?", (verified_by, person_id, key))
+            return cur.rowcount == 1
+
+    def remove_identity(self, person_id, key) -> bool:
+        with self._write() as conn:
+            return conn.execute("DELETE FROM identities WHERE person_id = ? AND key = ?",
+                                (person_id, key)).rowcount == 1
+
+    def identity_owner(self, key) -> int | None:
+        row = self.conn.execute("SELECT person_id FROM identities WHERE key = ? AND verified_by IS NOT NULL",
+                                (key,)).fetchone()
+        return row[0] if row else None
+
+    # -- items -----------------------------------------------------------------------
+    @staticmethod
+    def _item(row) -> Item:
+        return Item(kind=row[0], item_id=row[1], person_id=row[2], ref=row[3], body=json.loads(row[4]),
+                    created=row[5], updated=row[6])
+
+    _ITEM_COLUMNS = "kind, item_id, person_id, ref, body, created, updated"
+
+    def put_item(self, item: Item) -> Item:
+        now = _now().isoformat()
+        with self._write() as conn:
+            conn.execute(
+                f"INSERT INTO items ({self._ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (kind, item_id) DO UPDATE SET person_id = excluded.person_id, ref = excluded.ref,"
+                " body = excluded.body, updated = excluded.updated",
+                (item.kind, item.item_id, item.person_id, item.ref, dumps(item.body), item.created or now, now))
+            row = conn.execute(f"SELECT {self._ITEM_COLUMNS} FROM items WHERE kind = ? AND item_id = ?",
+                               (item.kind, item.item_id)).fetchone()
+        return self._item(row)
+
+    def get_item(self, kind, item_id) -> Item | None:
+        row = self.conn.execute(f"SELECT {self._ITEM_COLUMNS} FROM items WHERE kind = ? AND item_id = ?",
+                                (kind, item_id)).fetchone()
+        return self._item(row) if row else None
+
+    def list_items(self, kind, *, person_id=None, ref=None) -> list[Item]:
+        sql = [f"SELECT {self._ITEM_COLUMNS} FROM items WHERE kind = ?"]
+        params: list = [kind]
+        if person_id is not None:
+            sql.append("AND person_id = ?")
+            params.append(person_id)
+        if ref is not None:
+            sql.append("AND ref = ?")
+            params.append(ref)
+        sql.append("ORDER BY created, item_id")
+        return [self._item(r) for r in self.conn.execute(" ".join(sql), params)]
+
+    def delete_item(self, kind, item_id) -> bool:
+        with self._write() as conn:
+            return conn.execute("DELETE FROM items WHERE kind = ? AND item_id = ?", (kind, item_id)).rowcount == 1
+
+    # -- erasure -----------------------------------------------------------------------
+    def erase_person(self, person_id, *, erased_home_page) -> dict[str, int]:
+        counts = dict.fromkeys(("statements", "statements_scrubbed", "attachments", "documents", "credentials",
+                                "identities", "items", "people"), 0)
+        with self._write() as conn:
+            keys = {r[0] for r in conn.execute(
+                "SELECT key FROM identities WHERE person_id = ? AND verified_by IS NOT NULL", (person_id,))}
+            hashes: set[str] = set()
+            for seq in self._seqs_with_terms(conn, ["actor:" + k for k in keys]):
+                body, terms = conn.execute("SELECT body, terms FROM statements WHERE seq = ?", (seq,)).fetchone()
+                hashes.update(a["sha2"].lower() for a in declared_attachments(json.loads(body)) if "sha2" in a)
+                conn.executemany("DELETE FROM statement_index WHERE term = ? AND seq = ?",
+                                 [(int(t), seq) for t in terms.split(",") if t])
+                conn.execute("DELETE FROM statements WHERE seq = ?", (seq,))
+                counts["statements"] += 1
+            for seq in self._seqs_with_terms(conn, ["ragent:" + k for k in keys]):
+                self._scrub_statement(conn, seq, keys, erased_home_page)
+                counts["statements_scrubbed"] += 1
+            for sha2 in hashes:
+                if conn.execute("SELECT 1 FROM statements WHERE instr(body, ?) LIMIT 1", (sha2,)).fetchone() is None:
+                    counts["attachments"] += conn.execute("DELETE FROM attachments WHERE sha2 = ?", (sha2,)).rowcount
+            for key in keys:
+                counts["documents"] += conn.execute("DELETE FROM documents WHERE agent = ?", (key,)).rowcount
+            counts["credentials"] = conn.execute("DELETE FROM credentials WHERE person_id = ?", (person_id,)).rowcount
+            counts["items"] = conn.execute("DELETE FROM items WHERE person_id = ? OR ref = ?",
+                                           (person_id, f"person:{person_id}")).rowcount
+            counts["identities"] = conn.execute("DELETE FROM identities WHERE person_id = ?", (person_id,)).rowcount
+            counts["people"] = conn.execute("DELETE FROM people WHERE id = ?", (person_id,)).rowcount
+        self._terms.clear()
+        return counts
+
+    def _seqs_with_terms(self, conn, terms: list[str]) -> list[int]:
+        ids = [t for t in (self._term_id(conn, term, create=False) for term in terms) if t is not None]
+        if not ids:
+            return []
+        return [r[0] for r in conn.execute(
+            f"SELECT DISTINCT seq FROM statement_index WHERE term IN ({','.join('?' * len(ids))}) ORDER BY seq", ids)]
+
+    def _scrub_statement(self, conn, seq: int, keys: set[str], home_page: str) -> None:
+        """Replace the erased identifiers in one remaining statement, and its index terms with them."""
+        body, terms = conn.execute("SELECT body, terms FROM statements WHERE seq = ?", (seq,)).fetchone()
+        old_ids = [int(t) for t in terms.split(",") if t]
+        names = dict(conn.execute(f"SELECT id, term FROM terms WHERE id IN ({','.join('?' * len(old_ids))})",
+                                  old_ids).fetchall()) if old_ids else {}
+        statement = scrub(json.loads(body), keys, home_page)
+        kept = [t for t in old_ids if names.get(t, "").split(":", 1)[-1] not in keys]
+        new_ids = list(dict.fromkeys(kept + [self._term_id(conn, term, create=True) for term in index_keys(statement)]))
+        conn.executemany("DELETE FROM statement_index WHERE term = ? AND seq = ?",
+                         [(t, seq) for t in old_ids if t not in new_ids])
+        conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)",
+                         [(t, seq) for t in new_ids])
+        conn.execute("UPDATE statements SET body = ?, terms = ? WHERE seq = ?",
+                     (dumps(statement), ",".join(map(str, new_ids)), seq))
 
 
 class _WriterLock:

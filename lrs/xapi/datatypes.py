@@ -126,3 +126,19 @@ def comparable_duration(value: str) -> str:
         hundredths = match.group(2)[:2].rstrip("0")
         return f"{match.group(1)}.{hundredths}S" if hundredths else f"{match.group(1)}S"
     return _SECONDS.sub(cut, value) if isinstance(value, str) else value
+
+
+_DURATION_PARTS = re.compile(
+    r"^P(?:(?P<Y>\d+(?:\.\d+)?)Y)?(?:(?P<Mo>\d+(?:\.\d+)?)M)?(?:(?P<W>\d+(?:\.\d+)?)W)?(?:(?P<D>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?:(?P<H>\d+(?:\.\d+)?)H)?(?:(?P<Mi>\d+(?:\.\d+)?)M)?(?:(?P<S>\d+(?:\.\d+)?)S)?)?$")
+_DURATION_SECONDS = {"Y": 365 * 86400, "Mo": 30 * 86400, "W": 7 * 86400, "D": 86400, "H": 3600, "Mi": 60, "S": 1}
+
+
+def duration_seconds(value) -> float | None:
+    """An ISO 8601 duration in seconds (a year as 365 days, a month as 30), or None if it is not one."""
+    if not isinstance(value, str) or value in ("P", "PT"):
+        return None
+    match = _DURATION_PARTS.match(value)
+    if match is None:
+        return None
+    return sum(float(v) * _DURATION_SECONDS[k] for k, v in match.groupdict().items() if v)

@@ -3,7 +3,9 @@ into one lookup.
 
 Each key is ``kind:value``. ``agent:`` and ``activity:`` hold the actor/object
 matches of the ``agent`` and ``activity`` filters; ``ragent:`` and ``ractivity:``
-the broader matches of ``related_agents`` / ``related_activities``. Stores keep
+the broader matches of ``related_agents`` / ``related_activities``; ``actor:``
+the actor and, for a Group, its members: whom the statement belongs to
+(../shared/OWNERSHIP.md). Stores keep
 the keys in one index (key, sequence), so a filter is an ordered range scan.
 A statement that targets another by StatementRef also inherits the target's
 keys when stored (xAPI-Communication.md §2.1.3, "Filter Conditions for
@@ -49,7 +51,9 @@ def index_keys(statement: dict) -> set[str]:
     own = agent_key(actor)
     if own:
         agents.add(own)
-    ragents.update(agent_keys_with_members(actor))
+    owners = agent_keys_with_members(actor)
+    ragents.update(owners)
+    keys.update(f"actor:{k}" for k in owners)
 
     obj = statement["object"]
     kind = obj.get("objectType", "Activity")

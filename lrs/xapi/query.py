@@ -58,6 +58,9 @@ class StatementQuery:
     attachments: bool = False
     #: only statements stored under this credential key (``statements/read/mine``)
     authority_key: str | None = None
+    #: only statements that belong to one of these agent keys (a personal key's person);
+    #: never put in a cursor: the server applies it to every page from the credential
+    owners: tuple[str, ...] | None = None
     #: paging: continue after this sequence number, and never past ``upto``
     after: int | None = None
     upto: int | None = None
@@ -76,7 +79,8 @@ class StatementQuery:
         return keys
 
     def to_cursor(self, after: int, upto: int) -> str:
-        data = {k: v for k, v in asdict(replace(self, after=after, upto=upto)).items() if v not in (None, False, "")}
+        data = {k: v for k, v in asdict(replace(self, after=after, upto=upto, owners=None)).items()
+                if v not in (None, False, "")}
         raw = json.dumps(data, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 

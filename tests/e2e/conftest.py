@@ -33,12 +33,12 @@ def server(tmp_path_factory):
     proc = subprocess.Popen([LRS, "serve", "--workers", "3"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/xapi"
-    deadline = time.time() + 30
+    deadline = time.time() + 90
     while time.time() < deadline:
         try:
-            if requests.get(f"{base}/about", timeout=1).status_code == 200:
+            if requests.get(f"{base}/about", timeout=5).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.2)
     else:
         proc.kill()

@@ -1,0 +1,1 @@
+"""lrs-journal: a learning journal in any xAPI Learning Record Store."""

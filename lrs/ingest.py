@@ -1,0 +1,64 @@
+"""Storing statements: the one path every statement takes, from the xAPI API or a plugin.
+
+Validation, a personal key's ownership rule, signatures, attachments, the
+``validate_statement`` and ``statements_stored`` hooks, all or nothing. Free of
+HTTP, so the personal learning space, importers and connectors store exactly
+as the Statements resource does.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from lrs.auth import scopes
+from lrs.auth.credentials import Credential
+from lrs.auth.personal import require_own_actor
+from lrs.errors import BadRequest, PayloadTooLarge
+from lrs.xapi.attachments import check_attachments
+from lrs.xapi.signatures import signature_attachment, verify_signed_statement
+from lrs.xapi.statements import prepare
+from lrs.xapi.validation import validate_statement
+
+log = logging.getLogger(__name__)
+
+
+def save_statements(ctx, statements: list, parts: dict, *, credential: Credential, version: str,
+                    statement_id: str | None = None, owners: tuple[str, ...] | None = None) -> list[str]:
+    """Validate, complete and store a batch all or nothing; return the ids in batch order."""
+    scopes.require(credential.scopes, "statements", "write")
+    if len(statements) > ctx.config.max_batch:
+        raise PayloadTooLarge(
+            f"a batch may hold at most {ctx.config.max_batch} statements; this one has {len(statements)}",
+            location="body",
+        )
+    single = statement_id is not None
+    define = bool({"define", "all"} & set(credential.scopes))
+    prepared = []
+    seen: set[str] = set()
+    for position, statement in enumerate(statements):
+        location = "statement" if single else f"statement[{position}]"
+        validate_statement(statement, version=version, location=location)
+        if owners is not None:
+            require_own_actor(statement, owners, location)
+        signature = signature_attachment(statement)
+        if signature is not None and signature["sha2"].lower() in parts:
+            verify_signed_statement(statement, parts[signature["sha2"].lower()].content, location=location)
+        item = prepare(statement, authority=credential.authority, authority_key=credential.key,
+                       version=version, statement_id=statement_id, define=define)
+        if item.id in seen:
+            raise BadRequest(f"the batch has the statement id {item.id} twice", location=f"{location}.id")
+        seen.add(item.id)
+        prepared.append(item)
+    check_attachments([item.statement for item in prepared], parts)
+    for item in prepared:
+        ctx.pm.hook.validate_statement(statement=item.statement, version=version, credential=credential)
+    new_ids = set(ctx.store.store_statements(prepared, parts))
+    stored = [item.statement for item in prepared if item.id in new_ids]
+    if stored:
+        try:
+            ctx.pm.hook.statements_stored(statements=stored, store=ctx.store, credential=credential)
+        except Exception:  # the batch is durable; a plugin's failure must not fail the request
+            log.exception("a statements_stored hook failed")
+    return [item.statement["id"] for item in prepared]
+
+

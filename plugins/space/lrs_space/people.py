@@ -1,0 +1,49 @@
+"""What the views need about the signed-in person: identities, records, goals, shares."""
+
+from __future__ import annotations
+
+from flask import abort, g
+
+from lrs.auth.personal import owner_keys
+from lrs_space.records import Record, load_records
+from lrs_space.web import ctx
+
+GOAL = "goal"
+SHARE = "share"
+INVITE = "invite"
+
+
+def classifier():
+    pm = ctx().pm
+    return lambda statement: pm.hook.classify_statement(statement=statement)
+
+
+def records_of(person_id: int) -> list[Record]:
+    cache = g.setdefault("records", {})
+    if person_id not in cache:
+        cache[person_id] = load_records(ctx().store, owner_keys(ctx().store, person_id), classifier())
+    return cache[person_id]
+
+
+def my_records() -> list[Record]:
+    return records_of(g.person.id)
+
+
+def find_record(records: list[Record], statement_id: str) -> Record:
+    """The record with that id among ``records``; 404 otherwise (whether or not it exists elsewhere)."""
+    for r in records:
+        if r.id == statement_id.lower():
+            return r
+    abort(404, description="no such record")
+
+
+def goals_of(person_id: int):
+    return ctx().store.list_items(GOAL, person_id=person_id)
+
+
+def own_item(kind: str, item_id: str):
+    """An item of the signed-in person; 404 for anyone else's, as for one that does not exist."""
+    item = ctx().store.get_item(kind, item_id)
+    if item is None or item.person_id != g.person.id:
+        abort(404, description="not found")
+    return item

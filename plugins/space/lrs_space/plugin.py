@@ -1,0 +1,54 @@
+"""The space's hook implementations: its routes, its built-in panels, the default classifier."""
+
+from __future__ import annotations
+
+from flask import request
+
+from lrs.hookspecs import hookimpl
+from lrs.plugins import Panel
+from lrs_space import ways
+from lrs_space.web import bp
+
+classify_statement = ways.classify_statement
+
+
+@hookimpl
+def register_routes(app):
+    import lrs_space.views  # noqa: F401  (registers the pages on the blueprint)
+
+    return [bp]
+
+
+@hookimpl
+def register_panels():
+    return [
+        Panel("timeline", "Timeline", "space.timeline", 10),
+        Panel("journal", "Add what I learned", "space.journal", 20),
+        Panel("ways", "How I learn", "space.ways", 30),
+        Panel("goals", "Goals", "space.goals", 40),
+        Panel("sharing", "Sharing", "space.sharing", 50),
+        Panel("keys", "My keys", "space.keys", 70),
+        Panel("identities", "Identities", "space.identities", 80),
+    ]
+
+
+@hookimpl
+def handle_exception(error, request=request):
+    """Errors on the space's pages are pages, not xAPI JSON."""
+    if not request.path.startswith("/space/"):
+        return None
+    from werkzeug.exceptions import HTTPException
+
+    from lrs.errors import LRSError
+    from lrs_space.web import render
+
+    if isinstance(error, HTTPException):
+        status, message = error.code or 500, error.description
+    elif isinstance(error, LRSError):
+        status, message = error.status_code, error.message
+    else:
+        return None  # the core logs it and answers 500
+    try:
+        return render("error.html", status=status, message=message), status
+    except Exception:  # the layout itself failed (e.g. before the person loaded): plain text still helps
+        return message, status, {"Content-Type": "text/plain; charset=utf-8"}

@@ -1,0 +1,44 @@
+"""Administration: invitations and the verification of claimed identities."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from flask import g, redirect, request, url_for
+
+from lrs.errors import LRSError
+from lrs.store.base import Item
+from lrs_space.people import INVITE
+from lrs_space.web import admin_only, bp, ctx, render
+
+INVITE_DAYS = 14
+
+
+@bp.route("/admin", methods=["GET", "POST"])
+@admin_only
+def admin():
+    store = ctx().store
+    link = error = None
+    if request.method == "POST":
+        token = secrets.token_urlsafe(24)
+        expires = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=INVITE_DAYS)).isoformat()
+        store.put_item(Item(INVITE, hashlib.sha256(token.encode()).hexdigest(), g.person.id,
+                            {"email": request.form.get("email", "").strip()[:200] or None, "expires": expires}))
+        link = url_for("space.signup", invite=token, _external=True)
+    people = {p.id: p for p in store.list_people()}
+    pending = [(i, people.get(i.person_id)) for i in store.list_identities(verified=False)]
+    return render("admin.html", link=link, error=error, pending=pending, people=list(people.values()),
+                  invites=store.list_items(INVITE))
+
+
+@bp.route("/admin/verify", methods=["POST"])
+@admin_only
+def admin_verify():
+    try:
+        ctx().store.verify_identity(int(request.form.get("person_id", "0")), request.form.get("key", ""),
+                                    f"admin:{g.person.username}")
+    except (LRSError, ValueError):
+        pass  # someone else holds it verified: the claim stays pending and shows so
+    return redirect(url_for("space.admin"))

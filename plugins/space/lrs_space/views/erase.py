@@ -1,0 +1,36 @@
+"""Erase: a person deletes everything that is theirs. Voiding is not erasure."""
+
+from __future__ import annotations
+
+from flask import g, redirect, request, url_for
+
+from lrs.auth.passwords import verify_password
+from lrs_space.people import my_records
+from lrs_space.web import bp, ctx, end_session, render, signed_in
+
+
+@bp.route("/erase", methods=["GET", "POST"])
+@signed_in
+def erase():
+    error = None
+    store = ctx().store
+    if request.method == "POST":
+        if request.form.get("confirm", "") != g.person.username:
+            error = "Type your username exactly to confirm."
+        elif not verify_password(g.person.password_hash, request.form.get("password", "")):
+            error = "The password is not right."
+        else:
+            counts = store.erase_person(g.person.id, erased_home_page=ctx().config.erased_home_page)
+            end_session()
+            return redirect(url_for("space.erased", statements=counts["statements"],
+                                    scrubbed=counts["statements_scrubbed"]))
+    records = my_records()
+    return render("erase.html", error=error, records=len(records),
+                  keys=len(store.list_credentials(person_id=g.person.id)),
+                  identities=store.list_identities(g.person.id)), 400 if error else 200
+
+
+@bp.route("/erased")
+def erased():
+    return render("erased.html", statements=request.args.get("statements", "0"),
+                  scrubbed=request.args.get("scrubbed", "0"))

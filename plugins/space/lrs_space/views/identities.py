@@ -1,0 +1,103 @@
+"""My identities: the agent identifiers whose statements are mine, once verified."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from flask import abort, g, redirect, request, url_for
+
+from lrs.errors import LRSError
+from lrs.xapi.agents import agent_key
+from lrs.xapi.validation import validate_agent
+from lrs.store.base import Item
+from lrs_space.mail import mail_configured, send_mail
+from lrs_space.web import bp, ctx, render, signed_in
+
+MAIL_VERIFY = "mail-verify"
+VERIFY_HOURS = 24
+
+
+def claimed_agent(form) -> dict:
+    kind = form.get("kind")
+    if kind == "mbox":
+        address = form.get("email", "").strip()
+        agent = {"objectType": "Agent", "mbox": f"mailto:{address}"}
+    elif kind == "account":
+        agent = {"objectType": "Agent", "account": {"homePage": form.get("home_page", "").strip(),
+                                                   "name": form.get("account_name", "").strip()}}
+    else:
+        raise ValueError("Choose an e-mail address or an account.")
+    try:
+        validate_agent(agent, version="2.0.0", location="identity")
+    except LRSError as e:
+        raise ValueError(f"That is not a valid identifier: {e.message}") from None
+    return agent
+
+
+@bp.route("/identities", methods=["GET", "POST"])
+@signed_in
+def identities():
+    store = ctx().store
+    error = done = None
+    if request.method == "POST":
+        try:
+            agent = claimed_agent(request.form)
+            store.add_identity(g.person.id, agent)
+        except ValueError as e:
+            error = str(e)
+        except LRSError as e:
+            error = f"That identifier cannot be claimed: {e.message}."
+        else:
+            if "mbox" in agent and mail_configured(ctx().config):
+                done = _send_verification(agent)
+            else:
+                done = "Claimed. An administrator verifies it; until then its statements are not in your space."
+    return render("identities.html", identities=store.list_identities(g.person.id), error=error,
+                  done=done), 400 if error else 200
+
+
+def _send_verification(agent: dict) -> str:
+    token = secrets.token_urlsafe(24)
+    expires = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=VERIFY_HOURS)).isoformat()
+    ctx().store.put_item(Item(MAIL_VERIFY, hashlib.sha256(token.encode()).hexdigest(), g.person.id,
+                              {"agent": agent, "expires": expires}))
+    link = url_for("space.identity_verify", token=token, _external=True)
+    address = agent["mbox"][len("mailto:"):]
+    try:
+        send_mail(ctx().config, address, "Confirm your address for Learnfolio",
+                  f"{g.person.username} claimed this address in their Learnfolio learning space.\n"
+                  f"If that is you, open this link within {VERIFY_HOURS} hours to confirm it:\n\n{link}\n\n"
+                  "If not, ignore this message: nothing changes.")
+    except OSError:
+        return "Claimed, but the confirmation mail could not be sent; an administrator can verify it instead."
+    return f"Claimed. We sent a link to {address}: open it to confirm the address is yours."
+
+
+@bp.route("/identities/verify")
+def identity_verify():
+    """The link from the confirmation mail: whoever holds it can read that mailbox."""
+    store = ctx().store
+    item = store.get_item(MAIL_VERIFY, hashlib.sha256(request.args.get("token", "").encode()).hexdigest())
+    if item is None or item.body.get("expires", "") < dt.datetime.now(dt.timezone.utc).isoformat():
+        abort(404, description="this confirmation link is unknown or expired; claim the address again")
+    store.delete_item(MAIL_VERIFY, item.item_id)
+    try:
+        store.verify_identity(item.person_id, agent_key(item.body["agent"]), "mail")
+    except LRSError as error:
+        abort(409, description=error.message)
+    return render("error.html", status=200, message="Thank you: the address is confirmed. Its statements are now "
+                  "in the learning space of the person who claimed it.")
+
+
+@bp.route("/identities/remove", methods=["POST"])
+@signed_in
+def identity_remove():
+    key = request.form.get("key", "")
+    ours = {i.key: i for i in ctx().store.list_identities(g.person.id)}
+    if key in ours and ours[key].verified_by != "signup":
+        ctx().store.remove_identity(g.person.id, key)
+    return redirect(url_for("space.identities"))
+
+

@@ -1,0 +1,157 @@
+"""The storage contract for people: identities, items, ownership queries and erasure."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from lrs.auth.credentials import Credential
+from lrs.errors import Conflict
+from lrs.store.base import Item
+from lrs.xapi.agents import agent_key
+from lrs.xapi.documents import STATE, Document, DocumentRef
+from lrs.xapi.query import StatementQuery
+from tests.store.test_contract import prepared
+
+ANN = {"mbox": "mailto:ann@example.org", "name": "Ann"}
+ANN_ACCOUNT = {"account": {"homePage": "https://learnfolio.example/people", "name": "ann"}}
+BOB = {"mbox": "mailto:bob@example.org", "name": "Bob"}
+ERASED = "https://learnfolio.example/erased"
+
+
+def person(backend, name):
+    return backend.add_person(name, "hash")
+
+
+def by(actor, **extra):
+    return prepared(actor=actor, **extra)
+
+
+def test_identity_claims_verification_and_owner(backend):
+    ann, bob = person(backend, "ann"), person(backend, "bob")
+    claim = backend.add_identity(ann.id, ANN)
+    assert not claim.verified and backend.identity_owner(agent_key(ANN)) is None
+    assert backend.verify_identity(ann.id, agent_key(ANN), "admin:root")
+    assert backend.identity_owner(agent_key(ANN)) == ann.id
+    # nobody else can claim it while ann holds it
+    with pytest.raises(Conflict):
+        backend.add_identity(bob.id, ANN)
+    # two pending claims of one identifier: the first verified wins, the second cannot be verified
+    backend.add_identity(ann.id, BOB)
+    backend.add_identity(bob.id, BOB)
+    assert backend.verify_identity(bob.id, agent_key(BOB), "admin:root")
+    with pytest.raises(Conflict):
+        backend.verify_identity(ann.id, agent_key(BOB), "admin:root")
+    assert [i.key for i in backend.list_identities(ann.id, verified=True)] == [agent_key(ANN)]
+    assert [i.person_id for i in backend.list_identities(verified=False)] == [ann.id]
+    assert backend.remove_identity(ann.id, agent_key(BOB))
+    assert not backend.remove_identity(ann.id, agent_key(BOB))
+    assert not backend.verify_identity(ann.id, "Agent|mbox|mailto:none@example.org", "admin:root")
+
+
+def test_people_update_and_list(backend):
+    ann = person(backend, "ann")
+    backend.update_person(ann.id, password_hash="new", is_admin=True, email="a@example.org")
+    got = backend.get_person_by_id(ann.id)
+    assert (got.password_hash, got.is_admin, got.email) == ("new", True, "a@example.org")
+    assert [p.username for p in backend.list_people()] == ["ann"]
+    assert backend.get_person_by_id(999) is None
+
+
+def test_items_put_get_list_delete(backend):
+    ann, bob = person(backend, "ann"), person(backend, "bob")
+    first = backend.put_item(Item("goal", "g1", ann.id, {"title": "Python"}))
+    assert first.created and first.updated
+    backend.put_item(Item("share", "s1", ann.id, {"all": True}, ref=f"person:{bob.id}"))
+    backend.put_item(Item("goal", "g1", ann.id, {"title": "Python 3"}))
+    assert backend.get_item("goal", "g1").body == {"title": "Python 3"}
+    assert backend.get_item("goal", "g1").created == first.created
+    assert [i.item_id for i in backend.list_items("share", ref=f"person:{bob.id}")] == ["s1"]
+    assert backend.list_items("goal", person_id=bob.id) == []
+    assert backend.delete_item("goal", "g1") and backend.get_item("goal", "g1") is None
+
+
+def test_owners_query_finds_actor_and_group_members(backend):
+    mine = by(ANN)
+    in_group = by({"objectType": "Group", "name": "team", "member": [ANN_ACCOUNT, BOB]})
+    theirs = by(BOB)
+    mentions_me = by(BOB, context={"instructor": ANN})
+    backend.store_statements([mine, in_group, theirs, mentions_me])
+    query = StatementQuery(owners=(agent_key(ANN), agent_key(ANN_ACCOUNT)))
+    page = backend.query_statements(query, 10)
+    assert sorted(s.id for s in page.statements) == sorted([mine.id, in_group.id])
+    assert backend.query_statements(StatementQuery(owners=()), 10).statements == []
+    assert backend.query_statements(StatementQuery(owners=("Agent|mbox|mailto:nobody@x",)), 10).statements == []
+
+
+def test_owners_paging_never_leaves_the_owner(backend):
+    backend.store_statements([by(ANN) for _ in range(5)] + [by(BOB) for _ in range(5)])
+    query = StatementQuery(owners=(agent_key(ANN),))
+    page = backend.query_statements(query, 2)
+    seen = [s.id for s in page.statements]
+    while page.more:
+        page = backend.query_statements(StatementQuery.from_cursor(page.more).__class__(
+            **{**StatementQuery.from_cursor(page.more).__dict__, "owners": (agent_key(ANN),)}), 2)
+        seen += [s.id for s in page.statements]
+    assert len(seen) == 5 and all(json.loads(backend.get_statement(i).json)["actor"]["name"] == "Ann" for i in seen)
+
+
+def test_erase_person_deletes_theirs_and_scrubs_mentions(backend):
+    ann, bob = person(backend, "ann"), person(backend, "bob")
+    backend.add_identity(ann.id, ANN, verified_by="admin:root")
+    backend.add_identity(bob.id, BOB, verified_by="admin:root")
+
+    class Part:
+        content_type = "text/plain"
+        content = b"ann's notes"
+
+    import hashlib
+    sha = hashlib.sha256(Part.content).hexdigest()
+    attachment = {"usageType": "http://example.com/u", "display": {"en": "notes"}, "contentType": "text/plain",
+                  "length": len(Part.content), "sha2": sha}
+    mine = by(ANN, attachments=[attachment])
+    bobs = by(BOB, context={"instructor": ANN})
+    backend.store_statements([mine, bobs], {sha: Part()})
+    ref = DocumentRef(STATE, activity_id="http://example.com/a", agent=agent_key(ANN), doc_id="s")
+    backend.change_document(ref, lambda _: Document(content=b"{}", content_type="application/json",
+                                                    etag="e", updated="2026-01-01T00:00:00.000000Z"))
+    backend.add_credential(Credential(key="k", name="ext", scopes=("statements/write",), authority={},
+                                      person_id=ann.id, created="now", secret_hash="x"))
+    backend.put_item(Item("goal", "g", ann.id, {}))
+    backend.put_item(Item("share", "s", bob.id, {}, ref=f"person:{ann.id}"))
+
+    counts = backend.erase_person(ann.id, erased_home_page=ERASED)
+
+    assert counts["statements"] == 1 and counts["statements_scrubbed"] == 1
+    assert counts["attachments"] == 1 and counts["documents"] == 1 and counts["credentials"] == 1
+    assert counts["items"] == 2 and counts["people"] == 1
+    assert backend.get_statement(mine.id) is None
+    assert backend.get_attachments([sha]) == {}
+    assert backend.get_document(ref) is None and backend.get_person("ann") is None
+    remaining = backend.get_statement(bobs.id).json
+    assert "ann@example.org" not in remaining and ERASED in remaining
+    # the scrubbed statement is found by nothing that named ann, and still by bob
+    assert backend.query_statements(StatementQuery(agent=agent_key(ANN), related_agents=True), 10).statements == []
+    assert [s.id for s in backend.query_statements(StatementQuery(agent=agent_key(BOB)), 10).statements] == [bobs.id]
+    assert backend.identity_owner(agent_key(ANN)) is None
+    assert backend.get_person("bob") is not None and backend.list_items("share") == []
+
+
+def test_erase_keeps_attachments_others_declare(backend):
+    ann = person(backend, "ann")
+    backend.add_identity(ann.id, ANN, verified_by="signup")
+
+    class Part:
+        content_type = "text/plain"
+        content = b"shared slides"
+
+    import hashlib
+    sha = hashlib.sha256(Part.content).hexdigest()
+    attachment = {"usageType": "http://example.com/u", "display": {"en": "slides"}, "contentType": "text/plain",
+                  "length": len(Part.content), "sha2": sha}
+    backend.store_statements([by(ANN, attachments=[attachment]), by(BOB, attachments=[attachment])], {sha: Part()})
+    backend.erase_person(ann.id, erased_home_page=ERASED)
+    assert sha in backend.get_attachments([sha])
+    assert backend.statement_count() == 1
