@@ -160,8 +160,12 @@ def handle_exception(error, request):
     method = xreq.method if xreq is not None else request.method
     if state is None or method not in ("PUT", "POST") or not request.path.endswith("/statements"):
         return None
-    status = error.status_code if isinstance(error, LRSError) else getattr(error, "code", 500) \
-        if isinstance(error, HTTPException) else 500
+    if isinstance(error, LRSError):
+        status = error.status_code
+    elif isinstance(error, HTTPException):
+        status = error.code or 500
+    else:
+        status = 500
     count = xreq.extra.get("statements", 1) if xreq is not None else 1
     state.metrics.rejected.labels(reason=REASONS.get(status, "error")).inc(count)
     return None

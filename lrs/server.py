@@ -56,31 +56,10 @@ class Worker(gthread.ThreadWorker):
     body_timeout = 60.0
 
     def handle(self, conn):
-        state = conn.__dict__
-        pending = conn.parser is not None and conn.parser.unreader.buf.getvalue()
-        if not self.cfg.is_ssl and not pending:
-            head = state.setdefault("lrs_head", bytearray())
-            state.setdefault("lrs_deadline", time.monotonic() + self.header_timeout)
-            try:
-                chunk = conn.sock.recv(MAX_HEAD, socket.MSG_DONTWAIT)
-            except (BlockingIOError, InterruptedError):
-                chunk = None
-            except OSError:
-                return False
-            if chunk == b"" and not head:
-                return False  # closed without a request
-            head += chunk or b""
-            complete = b"\r\n\r\n" in head or len(head) >= MAX_HEAD or chunk == b""
-            if not complete:
-                if time.monotonic() > state["lrs_deadline"]:
-                    self.log.info("closed a connection that did not send its request head in time")
-                    return self._drop(conn)
-                conn.data_ready = False
-                return gthread._DEFER
-            conn.init()
-            conn.parser.unreader.unread(bytes(head))
-            del state["lrs_head"], state["lrs_deadline"]
-            conn.data_ready = True
+        if not self.cfg.is_ssl and not (conn.parser is not None and conn.parser.unreader.buf.getvalue()):
+            ready = self._gather_head(conn)
+            if ready is not True:
+                return ready
         if conn.parser is None:
             conn.init()
         reader = conn.parser.unreader
@@ -94,6 +73,32 @@ class Worker(gthread.ThreadWorker):
             return self._drop(conn)
         return keepalive
 
+    def _gather_head(self, conn):
+        """Read what has arrived without blocking: True once the head is in (handed to the
+        parser), else what ``handle`` answers: wait in the event loop, or close."""
+        if getattr(conn, "lrs_head", None) is None:
+            conn.lrs_head, conn.lrs_deadline = bytearray(), time.monotonic() + self.header_timeout
+        try:
+            chunk = conn.sock.recv(MAX_HEAD, socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            chunk = None
+        except OSError:
+            return False
+        if chunk == b"" and not conn.lrs_head:
+            return False  # closed without a request
+        conn.lrs_head += chunk or b""
+        if b"\r\n\r\n" not in conn.lrs_head and len(conn.lrs_head) < MAX_HEAD and chunk != b"":
+            if time.monotonic() > conn.lrs_deadline:
+                self.log.info("closed a connection that did not send its request head in time")
+                return self._drop(conn)
+            conn.data_ready = False
+            return gthread._DEFER
+        conn.init()
+        conn.parser.unreader.unread(bytes(conn.lrs_head))
+        conn.lrs_head = conn.lrs_deadline = None
+        conn.data_ready = True
+        return True
+
     @staticmethod
     def _drop(conn) -> bool:
         """Close at once: gunicorn's graceful close lingers in the event loop reading what a slow
@@ -103,7 +108,7 @@ class Worker(gthread.ThreadWorker):
 
     def finish_request(self, conn, fs):
         super().finish_request(conn, fs)
-        deadline = conn.__dict__.get("lrs_deadline")
+        deadline = getattr(conn, "lrs_deadline", None)
         if deadline is not None and self.pending_conns and self.pending_conns[-1] is conn:
             conn.timeout = max(conn.timeout, deadline)  # a partial head waits up to its deadline
 

@@ -96,19 +96,12 @@ def fuzz(schema, *, auth_header: dict, examples: int, seconds: float | None = No
 
 
 def wsgi_schema(home: str):
-    """The schema of an in-process LRS with a credential of scope ``all``; and its auth header."""
+    """The schema of an in-process LRS, and the auth header of a credential with scope ``all``."""
     from lrs.app import create_app
-    from tests.conftest import add_credential
+    from tests.conftest import SECRET_KEY, add_credential
 
-    app = create_app({"home": home, "secret_key": "fuzz-secret-key"})
-    import tests.conftest as conftest
-
-    conftest_key = conftest.SECRET_KEY
-    conftest.SECRET_KEY = "fuzz-secret-key"
-    try:
-        header = add_credential(app.extensions["lrs"].store, key="fuzzer", secret="fuzz")
-    finally:
-        conftest.SECRET_KEY = conftest_key
+    app = create_app({"home": home, "secret_key": SECRET_KEY})
+    header = add_credential(app.extensions["lrs"].store, key="fuzzer", secret="fuzz")
     return schemathesis.openapi.from_wsgi("/xapi/openapi.json", app, config=CONFIG), header
 
 
