@@ -34,13 +34,17 @@ CONFIG = schemathesis.Config.from_dict({"checks": {"negative_data_rejection": {"
 class FuzzReport:
     requests: int = 0
     seconds: float = 0.0
+    rounds: int = 0
     by_status: dict[int, int] = field(default_factory=dict)
+    by_operation: dict[str, int] = field(default_factory=dict)
     #: (operation, mode, check, status) -> an example request
     failures: dict[tuple, str] = field(default_factory=dict)
 
     def lines(self) -> str:
         statuses = ", ".join(f"{code}: {n}" for code, n in sorted(self.by_status.items()))
-        out = (f"requests sent: {self.requests}\nresponses by status: {statuses}\n"
+        fewest = min(self.by_operation.values(), default=0)
+        out = (f"requests sent: {self.requests} over {len(self.by_operation)} operations "
+               f"({self.rounds} round{'s' if self.rounds != 1 else ''}; at least {fewest} per operation)\nresponses by status: {statuses}\n"
                f"distinct failures: {len(self.failures)}\nduration: {self.seconds:.1f} s")
         for (operation, mode, check, status), example in self.failures.items():
             out += f"\n  {operation} [{mode}] {check} -> {status}: {example}"
@@ -54,45 +58,59 @@ def _failure_names(error: BaseException) -> list[str]:
     return [getattr(error, "title", None) or type(error).__name__]
 
 
-def fuzz(schema, *, auth_header: dict, examples: int, seconds: float | None = None,
+class _OutOfTime(Exception):
+    """Raised inside a generated example once the time budget is spent, to stop generating."""
+
+
+def fuzz(schema, *, auth_header: dict, examples: int, seconds: float | None = None, rounds: int | None = 1,
          modes=(GenerationMode.POSITIVE, GenerationMode.NEGATIVE), base_url: str | None = None) -> FuzzReport:
-    """Up to ``examples`` generated requests per operation and mode, within ``seconds`` overall."""
+    """Rounds of ``examples`` generated requests per operation and mode, each round covering every
+    operation, until ``rounds`` are done (``None``: no limit) or ``seconds`` have passed."""
     report = FuzzReport()
     started = time.monotonic()
     deadline = started + seconds if seconds else None
     operations = [result.ok() for result in schema.get_all_operations()]
-    for mode in modes:
-        for operation in operations:
-            if deadline and time.monotonic() > deadline:
-                break
-            if mode is GenerationMode.NEGATIVE and not (list(operation.iter_parameters())
-                                                         or operation.get_request_payload_content_types()):
-                continue  # nothing to break (GET /about)
-
-            @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
-                      suppress_health_check=list(HealthCheck))
-            @given(operation.as_strategy(generation_mode=mode))
-            def one(case):
-                if deadline and time.monotonic() > deadline:
-                    return
-                headers = dict(auth_header)
-                response = case.call(base_url=base_url, headers=headers) if base_url else case.call(headers=headers)
-                report.requests += 1
-                report.by_status[response.status_code] = report.by_status.get(response.status_code, 0) + 1
-                try:
-                    case.validate_response(response, checks=CHECKS)
-                except BaseExceptionGroup as error:  # checks failed: record them, keep fuzzing
-                    for name in _failure_names(error):
-                        key = (operation.label, mode.value, name, response.status_code)
-                        report.failures.setdefault(key, f"{case.path_parameters or ''} query={case.query} "
-                                                        f"body={str(case.body)[:300]}")
-
+    targets = [(mode, operation) for mode in modes for operation in operations
+               if mode is GenerationMode.POSITIVE or list(operation.iter_parameters())
+               or operation.get_request_payload_content_types()]  # GET /about has nothing to break
+    done = 0
+    while (rounds is None or done < rounds) and not (deadline and time.monotonic() > deadline):
+        for mode, operation in targets:
             try:
-                one()
-            except Unsatisfiable:  # nothing to break in this operation (GET /about has no parameters)
-                pass
+                _fuzz_operation(report, operation, mode, auth_header, examples, deadline, base_url)
+            except _OutOfTime:
+                break
+        done += 1
+    report.rounds = done
     report.seconds = time.monotonic() - started
     return report
+
+
+def _fuzz_operation(report, operation, mode, auth_header, examples, deadline, base_url) -> None:
+    @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(operation.as_strategy(generation_mode=mode))
+    def one(case):
+        if deadline and time.monotonic() > deadline:
+            raise _OutOfTime
+        kwargs = {"headers": dict(auth_header)}
+        if base_url:
+            kwargs["base_url"] = base_url
+        response = case.call(**kwargs)
+        report.requests += 1
+        report.by_status[response.status_code] = report.by_status.get(response.status_code, 0) + 1
+        report.by_operation[operation.label] = report.by_operation.get(operation.label, 0) + 1
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except BaseExceptionGroup as error:  # checks failed: record them, keep fuzzing
+            for name in _failure_names(error):
+                key = (operation.label, mode.value, name, response.status_code)
+                report.failures.setdefault(key, f"query={case.query} body={str(case.body)[:300]}")
+
+    try:
+        one()
+    except Unsatisfiable:
+        pass
 
 
 def wsgi_schema(home: str):
@@ -108,7 +126,7 @@ def wsgi_schema(home: str):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=300, help="time budget (default 300)")
-    parser.add_argument("--examples", type=int, default=2000, help="most examples per operation and mode")
+    parser.add_argument("--examples", type=int, default=25, help="examples per operation and mode in each round")
     parser.add_argument("--url", default=None, help="a running LRS (default: the WSGI app in process)")
     parser.add_argument("--auth", default=None, help="KEY:SECRET of a credential with scope all (with --url)")
     args = parser.parse_args(argv)
@@ -120,7 +138,8 @@ def main(argv=None) -> int:
         schema, header = wsgi_schema(tempfile.mkdtemp(prefix="lrs-fuzz-"))
         base_url = None
     print(f"fuzzing {len(list(schema.get_all_operations()))} operations for at most {args.seconds:.0f} s")
-    report = fuzz(schema, auth_header=header, examples=args.examples, seconds=args.seconds, base_url=base_url)
+    report = fuzz(schema, auth_header=header, examples=args.examples, seconds=args.seconds, rounds=None,
+                  base_url=base_url)
     print(report.lines())
     return 0 if not report.failures else 1
 
