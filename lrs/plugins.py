@@ -18,6 +18,7 @@ from lrs import hookspecs
 
 DEFAULT_PLUGINS = (
     "lrs.store.sqlite",
+    "lrs.store.mongo",
     "lrs.auth.basic",
     "lrs.api",
     "lrs.ratelimit",
@@ -46,6 +47,41 @@ class Panel:
     title: str
     endpoint: str
     order: int = 100
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """A format a person's records export to.
+
+    ``write(job, out)`` writes the export of ``job`` (an object with the store, the
+    person, the period and their records; see ``lrs_cpd.exporting.ExportJob``) to the
+    binary file ``out``.
+    """
+
+    name: str
+    title: str
+    media_type: str
+    extension: str
+    write: Callable[..., None]
+    #: a line for the download button and ``lrs export --help``
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Importer:
+    """A format statements are imported from.
+
+    ``read(stream)`` yields entries (``lrs_cpd.importing.Entry``: a statement with its
+    attachment bodies, a document, or a problem at one position) from the binary file
+    ``stream``; ``accepts(head)`` says whether a file starting with ``head`` is of this
+    format (used when the person does not name one).
+    """
+
+    name: str
+    title: str
+    read: Callable[..., Any]
+    accepts: Callable[[bytes], bool] = lambda head: False
+    description: str = ""
 
 
 class DuplicateRegistration(RuntimeError):
@@ -94,6 +130,26 @@ def panels(pm: pluggy.PluginManager) -> list[Panel]:
                 raise DuplicateRegistration(f"two plugins register a panel named {panel.name!r}")
             found[panel.name] = panel
     return sorted(found.values(), key=lambda p: (p.order, p.name))
+
+
+def _named(results, what: str) -> dict:
+    found: dict = {}
+    for result in results:
+        for thing in result or ():
+            if thing.name in found:
+                raise DuplicateRegistration(f"two plugins register {what} named {thing.name!r}")
+            found[thing.name] = thing
+    return found
+
+
+def exporters(pm: pluggy.PluginManager) -> dict[str, Exporter]:
+    """Every registered export format by name; a duplicate name is an error."""
+    return _named(pm.hook.register_exporters(), "an exporter")
+
+
+def importers(pm: pluggy.PluginManager) -> dict[str, Importer]:
+    """Every registered import format by name; a duplicate name is an error."""
+    return _named(pm.hook.register_importers(), "an importer")
 
 
 def list_plugins(pm: pluggy.PluginManager) -> list[dict]:

@@ -9,7 +9,7 @@ from lrs.cli import cli
 
 def test_help_on_every_command(runner):
     for args in ([], ["init"], ["serve"], ["backup"], ["restore"], ["credentials"], ["credentials", "create"], ["credentials", "list"],
-                 ["credentials", "revoke"], ["check"], ["plugins"]):
+                 ["credentials", "revoke"], ["check"], ["plugins"], ["migrate"]):
         result = runner.invoke(cli, args + ["--help"])
         assert result.exit_code == 0, (args, result.output)
         assert "Usage:" in result.output
@@ -128,3 +128,58 @@ def test_restore_refuses_a_damaged_backup(runner, tmp_path):
     conn.close()
     result = runner.invoke(cli, ["restore", str(bad), "--yes"])
     assert result.exit_code != 0 and "damaged" in result.output
+
+
+def _filled_sqlite(path, count):
+    """A SQLite store with ``count`` statements (and a person, a credential, a document)."""
+    import uuid
+
+    from lrs.store.sqlite import SQLiteStore
+    from lrs.xapi.documents import STATE, Document, DocumentRef
+    from lrs.xapi.statements import prepare
+    from tests.conftest import statement
+
+    store = SQLiteStore(path)
+    store.initialise()
+    authority = {"objectType": "Agent", "account": {"homePage": "https://example.org", "name": "tool"}}
+    for start in range(0, count, 500):
+        store.store_statements([
+            prepare(statement(id=str(uuid.uuid4()), context={"registration": str(uuid.uuid4())}),
+                    authority=authority, authority_key="tool", version="1.0.3", define=True)
+            for _ in range(min(500, count - start))])
+    person = store.add_person("ann", "hash")
+    store.add_identity(person.id, {"mbox": "mailto:ann@example.org"}, verified_by="signup")
+    store.change_document(DocumentRef(STATE, activity_id="http://example.org/a", agent="Agent|mbox|mailto:a@b",
+                                      doc_id="s"), lambda _: Document.new("application/json", b"{}"))
+    return store
+
+
+def test_migrate_2000_statements_sqlite_to_sqlite_verified(runner, tmp_path):
+    _filled_sqlite(tmp_path / "source.sqlite3", 2000)
+    args = ["migrate", "--from", f"sqlite:///{tmp_path}/source.sqlite3", "--to", f"sqlite:///{tmp_path}/copy.sqlite3"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "copied 2000 statements" in result.output and "verified: counts and checksums match" in result.output
+    assert "statements   source      2000  target      2000  ok" in result.output
+    again = runner.invoke(cli, args)  # a second run resumes: nothing left to copy
+    assert again.exit_code == 0 and "copied 0 statements" in again.output and "2000 were copied" in again.output
+    same = runner.invoke(cli, ["migrate", "--from", args[2], "--to", args[2]])
+    assert same.exit_code != 0 and "same store" in same.output
+
+
+def test_migrate_2000_statements_sqlite_to_mongomock_verified(tmp_path):
+    import mongomock
+
+    from lrs.cli import run_migration
+    from lrs.store.migrate import statements_digest
+    from lrs.store.mongo import MongoStore
+
+    source = _filled_sqlite(tmp_path / "source.sqlite3", 2000)
+    target = MongoStore(mongomock.MongoClient(), "migrate", transactions=False)
+    target.initialise()
+    lines = []
+    figures = run_migration(source, target, echo=lines.append)
+    assert figures["verified"] and figures["copied"] == 2000
+    assert figures["counts"]["statements"] == (2000, 2000) and figures["counts"]["people"] == (1, 1)
+    assert figures["digests"][0] == figures["digests"][1] == statements_digest(source)[1]
+    assert target.check() == []

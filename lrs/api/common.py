@@ -3,8 +3,6 @@ authenticate, answer CORS, and stamp the version header on the response."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, Response, current_app, g, request
 
 from lrs.api.request import authenticate, build_request, negotiate_version
@@ -33,7 +31,8 @@ SECURITY_HEADERS = {
 
 
 def consistent_through() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """Asked of the store: only it knows which writes every reader sees (several processes may write)."""
+    return lrs_context().store.consistent_through()
 
 
 def person_keys(xreq) -> tuple[str, ...] | None:

@@ -9,9 +9,9 @@ Stores receive statements already validated and completed by the xAPI domain
 from __future__ import annotations
 
 import abc
+import datetime as dt
 from dataclasses import dataclass
-
-from typing import Callable
+from typing import Callable, Iterator
 
 from lrs.auth.credentials import Credential
 from lrs.xapi.documents import Document, DocumentRef
@@ -84,6 +84,12 @@ class Item:
     updated: str = ""
 
 
+#: what a store dumps and loads (``lrs migrate``), in the order they are copied: statements
+#: last, because they are the bulk, streamed in sequence order and resumable
+RECORD_KINDS = ("people", "credentials", "identities", "items", "activities", "documents", "attachments",
+                "statements")
+
+
 class Store(abc.ABC):
     """Everything the LRS keeps. Methods raise :mod:`lrs.errors` types for client faults."""
 
@@ -151,6 +157,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def delete_documents(self, ref: DocumentRef) -> int:
         """Delete every document in the ref's scope; return how many."""
+
+    @abc.abstractmethod
+    def agent_documents(self, agent: str) -> list[DocumentRef]:
+        """The ref (with ``doc_id``) of every state and agent profile document keyed by the agent key.
+
+        Whatever the activity or registration: what a person's export takes with them.
+        Ordered by kind, then scope, then id.
+        """
 
     # -- activities ----------------------------------------------------------------
     @abc.abstractmethod
@@ -245,3 +259,33 @@ class Store(abc.ABC):
         an object, an authority) each of their identifiers is replaced by an account
         on ``erased_home_page`` with a random name. Returns counts by kind.
         """
+
+    # -- consistency ---------------------------------------------------------------------
+    def consistent_through(self) -> str:
+        """The X-Experience-API-Consistent-Through time (xAPI-Communication.md §2.1.3): every
+        statement stored at or before it is visible to queries. Stores whose writers stamp
+        ``stored`` on several machines override it."""
+        return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    # -- copying between stores (lrs migrate) ------------------------------------------------
+    @abc.abstractmethod
+    def dump(self, kind: str, *, after: int = 0) -> Iterator[dict]:
+        """Every record of one of :data:`RECORD_KINDS`, as plain values alike on every backend.
+
+        Shapes: people ``{id, username, email, password_hash, is_admin, created}``; credentials
+        the :class:`Credential` fields; identities ``{person_id, key, agent, verified_by, created}``;
+        items ``{kind, item_id, person_id, ref, body, created, updated}``; activities
+        ``{activity_id, json}``; documents ``{kind, scope, doc_id, activity_id, agent, content_type,
+        content, etag, updated}``; attachments ``{sha2, content_type, content}``; statements
+        ``{seq, id, stored, voided, voids, ref_target, authority_key, terms, json}`` in sequence
+        order, only those with ``seq > after``.
+        """
+
+    @abc.abstractmethod
+    def load(self, kind: str, records: list[dict]) -> None:
+        """Write records dumped by another store, keeping ids and sequence numbers; a record
+        whose key is present already is left as it is (so a copy can be resumed)."""
+
+    @abc.abstractmethod
+    def last_seq(self) -> int:
+        """The highest statement sequence number stored (0 when none)."""

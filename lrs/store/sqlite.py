@@ -32,7 +32,7 @@ from lrs.xapi.agents import agent_key
 from lrs.xapi.attachments import declared_attachments
 from lrs.xapi.erasure import scrub
 from lrs.xapi.indexing import index_keys
-from lrs.xapi.documents import Document, DocumentRef
+from lrs.xapi.documents import AGENT_PROFILE, STATE, Document, DocumentRef
 from lrs.xapi.query import StatementQuery
 from lrs.xapi.statements import PreparedStatement, same_statement
 
@@ -123,7 +123,8 @@ CREATE INDEX IF NOT EXISTS items_person ON items (kind, person_id);
 CREATE INDEX IF NOT EXISTS items_ref ON items (kind, ref) WHERE ref IS NOT NULL;
 """
 
-SCHEMA_VERSION = "1"
+#: 2: statements are also indexed by ``actor:`` (whom they belong to); a version 1 store is upgraded on open
+SCHEMA_VERSION = "2"
 
 
 def dumps(value) -> str:
@@ -187,6 +188,24 @@ class SQLiteStore(Store):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        if conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "1":
+            self._upgrade_to_2()
+
+    def _upgrade_to_2(self) -> None:
+        """Add the ``actor:`` index keys to statements stored before people owned records."""
+        with self._write() as conn:
+            if conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] != "1":
+                return  # another process upgraded it meanwhile
+            rows = conn.execute("SELECT seq, terms, body FROM statements").fetchall()
+            for seq, terms, body in rows:
+                new = [self._term_id(conn, k, create=True) for k in index_keys(json.loads(body))
+                       if k.startswith("actor:")]
+                old = [int(t) for t in terms.split(",") if t]
+                merged = list(dict.fromkeys(old + new))
+                conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)",
+                                 [(t, seq) for t in new])
+                conn.execute("UPDATE statements SET terms = ? WHERE seq = ?", (",".join(map(str, merged)), seq))
+            conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -456,6 +475,17 @@ class SQLiteStore(Store):
             return conn.execute("DELETE FROM documents WHERE kind = ? AND scope = ?",
                                 (ref.kind, ref.scope)).rowcount
 
+    def agent_documents(self, agent: str) -> list[DocumentRef]:
+        rows = self.conn.execute(
+            "SELECT kind, scope, doc_id FROM documents WHERE agent = ? AND kind IN (?, ?) ORDER BY kind, scope, doc_id",
+            (agent, STATE, AGENT_PROFILE))
+        refs = []
+        for kind, scope, doc_id in rows:
+            activity_id, agent_key_, registration = json.loads(scope)
+            refs.append(DocumentRef(kind, activity_id=activity_id, agent=agent_key_, registration=registration,
+                                    doc_id=doc_id))
+        return refs
+
     # -- activities ----------------------------------------------------------------------
     def get_activity(self, activity_id: str) -> dict | None:
         row = self.conn.execute("SELECT body FROM activities WHERE activity_id = ?", (activity_id,)).fetchone()
@@ -707,6 +737,97 @@ class SQLiteStore(Store):
                      (dumps(statement), ",".join(map(str, new_ids)), seq))
 
 
+    # -- copying between stores (lrs migrate) ---------------------------------------------------
+    _DUMP_SQL = {
+        "people": "SELECT id, username, email, password_hash, is_admin, created FROM people ORDER BY id",
+        "credentials": "SELECT key, name, scopes, authority, person_id, created, revoked, last_used, secret_hash"
+                       " FROM credentials ORDER BY created, key",
+        "identities": "SELECT person_id, key, agent, verified_by, created FROM identities ORDER BY person_id, key",
+        "items": "SELECT kind, item_id, person_id, ref, body, created, updated FROM items ORDER BY kind, item_id",
+        "activities": "SELECT activity_id, body AS json FROM activities ORDER BY activity_id",
+        "documents": "SELECT kind, scope, doc_id, activity_id, agent, content_type, content, etag, updated"
+                     " FROM documents ORDER BY kind, scope, doc_id",
+        "attachments": "SELECT sha2, content_type, content FROM attachments ORDER BY sha2",
+    }
+
+    def dump(self, kind, *, after=0):
+        if kind == "statements":
+            yield from self._dump_statements(after)
+            return
+        cursor = self.conn.cursor()
+        cursor.execute(self._DUMP_SQL[kind])
+        names = [d[0] for d in cursor.description]
+        while rows := cursor.fetchmany(500):
+            for row in rows:
+                record = dict(zip(names, row))
+                if kind == "people":
+                    record["is_admin"] = bool(record["is_admin"])
+                elif kind == "credentials":
+                    record["scopes"] = json.loads(record["scopes"])
+                    record["authority"] = json.loads(record["authority"])
+                elif kind == "identities":
+                    record["agent"] = json.loads(record["agent"])
+                elif kind == "items":
+                    record["body"] = json.loads(record["body"])
+                elif "content" in record:
+                    record["content"] = bytes(record["content"])
+                yield record
+
+    def _dump_statements(self, after: int):
+        conn = sqlite3.connect(self.path) if self.path != ":memory:" else self.conn  # its own read snapshot
+        names = dict(conn.execute("SELECT id, term FROM terms"))
+        cursor = conn.execute("SELECT seq, id, stored, voided, voids, ref_target, authority_key, terms, body"
+                              " FROM statements WHERE seq > ? ORDER BY seq", (after,))
+        try:
+            while rows := cursor.fetchmany(1000):
+                for seq, sid, stored, voided, voids, ref_target, authority_key, terms, body in rows:
+                    yield {"seq": seq, "id": sid, "stored": stored, "voided": bool(voided), "voids": voids,
+                           "ref_target": ref_target, "authority_key": authority_key,
+                           "terms": [names[int(t)] for t in terms.split(",") if t], "json": body}
+        finally:
+            if conn is not self.conn:
+                conn.close()
+
+    _LOAD_SQL = {
+        "people": "INSERT OR IGNORE INTO people (id, username, email, password_hash, is_admin, created)"
+                  " VALUES (:id, :username, :email, :password_hash, :is_admin, :created)",
+        "credentials": "INSERT OR IGNORE INTO credentials (key, name, scopes, authority, person_id, created, revoked,"
+                       " last_used, secret_hash) VALUES (:key, :name, :scopes, :authority, :person_id, :created,"
+                       " :revoked, :last_used, :secret_hash)",
+        "identities": "INSERT OR IGNORE INTO identities (person_id, key, agent, verified_by, created)"
+                      " VALUES (:person_id, :key, :agent, :verified_by, :created)",
+        "items": "INSERT OR IGNORE INTO items (kind, item_id, person_id, ref, body, created, updated)"
+                 " VALUES (:kind, :item_id, :person_id, :ref, :body, :created, :updated)",
+        "activities": "INSERT OR IGNORE INTO activities (activity_id, body) VALUES (:activity_id, :json)",
+        "documents": "INSERT OR IGNORE INTO documents (kind, scope, doc_id, activity_id, agent, content_type, content,"
+                     " etag, updated) VALUES (:kind, :scope, :doc_id, :activity_id, :agent, :content_type, :content,"
+                     " :etag, :updated)",
+        "attachments": "INSERT OR IGNORE INTO attachments (sha2, content_type, content)"
+                       " VALUES (:sha2, :content_type, :content)",
+    }
+
+    def load(self, kind, records):
+        with self._write() as conn:
+            if kind != "statements":
+                conn.executemany(self._LOAD_SQL[kind], [_sqlite_record(kind, r) for r in records])
+                return
+            for r in records:
+                if conn.execute("SELECT 1 FROM statements WHERE id = ? OR seq = ?", (r["id"], r["seq"])).fetchone():
+                    continue
+                term_ids = [self._term_id(conn, term, create=True) for term in r["terms"]]
+                conn.execute(
+                    "INSERT INTO statements (seq, id, stored, voided, voids, ref_target, authority_key, terms, body)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (r["seq"], r["id"], r["stored"], int(r["voided"]), r["voids"], r["ref_target"],
+                     r["authority_key"], ",".join(map(str, term_ids)), r["json"]))
+                conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)",
+                                 [(term_id, r["seq"]) for term_id in term_ids])
+
+    def last_seq(self) -> int:
+        return self.conn.execute("SELECT coalesce(max(seq), 0) FROM statements").fetchone()[0]
+
+
+
 class _WriterLock:
     """One writer at a time across threads and processes, handed over without delay.
 
@@ -781,6 +902,19 @@ class _WriteTransaction:
         if exc_type is sqlite3.OperationalError:
             raise StoreUnavailable(f"the store is busy ({exc}); try again") from exc
         return False
+
+
+def _sqlite_record(kind: str, record: dict) -> dict:
+    """A dumped record as the columns of its table."""
+    if kind == "credentials":
+        return {**record, "scopes": json.dumps(list(record["scopes"])), "authority": json.dumps(record["authority"])}
+    if kind == "identities":
+        return {**record, "agent": dumps(record["agent"])}
+    if kind == "items":
+        return {**record, "body": dumps(record["body"])}
+    if kind == "people":
+        return {**record, "is_admin": int(record["is_admin"])}
+    return record
 
 
 def open_sqlite(url: str, config=None) -> SQLiteStore:

@@ -1,22 +1,43 @@
 """The storage contract runs against every backend available here.
 
-SQLite always; MongoDB joins when a later change adds its backend and
-LRS_TEST_MONGODB_URI points at a real server.
+SQLite always. MongoDB's query translation against mongomock always (its
+non-transactional path: mongomock has no sessions); a real MongoDB server too when
+LRS_TEST_MONGODB_URI points at one (each test gets a database of its own, dropped after).
 """
 
 from __future__ import annotations
+
+import os
+import uuid
 
 import pytest
 
 from lrs.store.sqlite import SQLiteStore
 
-BACKENDS = ["sqlite"]
+MONGODB_URI = os.environ.get("LRS_TEST_MONGODB_URI")
+BACKENDS = ["sqlite", "mongomock"] + (["mongodb"] if MONGODB_URI else [])
+
+
+def open_backend(name: str, tmp_path):
+    if name == "sqlite":
+        return SQLiteStore(tmp_path / "contract.sqlite3")
+    if name == "mongomock":
+        import mongomock
+
+        from lrs.store.mongo import MongoStore
+
+        return MongoStore(mongomock.MongoClient(), "contract", transactions=False)
+    from lrs.store.mongo import open_mongo
+
+    store = open_mongo(MONGODB_URI)
+    return type(store)(store.client, f"lrs_test_{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request, tmp_path):
-    if request.param == "sqlite":
-        store = SQLiteStore(tmp_path / "contract.sqlite3")
+    store = open_backend(request.param, tmp_path)
     store.initialise()
     yield store
+    if request.param == "mongodb":
+        store.client.drop_database(store.db.name)
     store.close()

@@ -144,4 +144,6 @@ def test_check_finds_a_broken_row(backend):
     assert backend.check() == []
     if hasattr(backend, "conn"):
         backend.conn.execute("UPDATE statements SET body = 'not json'")
-        assert any("does not parse" in p for p in backend.check())
+    else:
+        backend.db.statements.update_many({}, {"$set": {"body": "not json"}})
+    assert any("does not parse" in p for p in backend.check())

@@ -21,6 +21,22 @@ BOB = {"mbox": "mailto:bob@example.org", "name": "Bob"}
 ERASED = "https://learnfolio.example/erased"
 
 
+class Part:
+    """An attachment body as stores receive it."""
+
+    def __init__(self, content: bytes, content_type: str = "text/plain"):
+        self.content, self.content_type = content, content_type
+
+
+def with_attachment(actor, part: Part, **extra):
+    import hashlib
+
+    sha = hashlib.sha256(part.content).hexdigest()
+    attachment = {"usageType": "http://example.com/u", "display": {"en": "notes"}, "contentType": part.content_type,
+                  "length": len(part.content), "sha2": sha}
+    return prepared(actor=actor, attachments=[attachment], **extra), sha
+
+
 def person(backend, name):
     return backend.add_person(name, "hash")
 
@@ -102,18 +118,10 @@ def test_erase_person_deletes_theirs_and_scrubs_mentions(backend):
     ann, bob = person(backend, "ann"), person(backend, "bob")
     backend.add_identity(ann.id, ANN, verified_by="admin:root")
     backend.add_identity(bob.id, BOB, verified_by="admin:root")
-
-    class Part:
-        content_type = "text/plain"
-        content = b"ann's notes"
-
-    import hashlib
-    sha = hashlib.sha256(Part.content).hexdigest()
-    attachment = {"usageType": "http://example.com/u", "display": {"en": "notes"}, "contentType": "text/plain",
-                  "length": len(Part.content), "sha2": sha}
-    mine = by(ANN, attachments=[attachment])
+    part = Part(b"ann's notes")
+    mine, sha = with_attachment(ANN, part)
     bobs = by(BOB, context={"instructor": ANN})
-    backend.store_statements([mine, bobs], {sha: Part()})
+    backend.store_statements([mine, bobs], {sha: part})
     ref = DocumentRef(STATE, activity_id="http://example.com/a", agent=agent_key(ANN), doc_id="s")
     backend.change_document(ref, lambda _: Document(content=b"{}", content_type="application/json",
                                                     etag="e", updated="2026-01-01T00:00:00.000000Z"))
@@ -142,16 +150,56 @@ def test_erase_person_deletes_theirs_and_scrubs_mentions(backend):
 def test_erase_keeps_attachments_others_declare(backend):
     ann = person(backend, "ann")
     backend.add_identity(ann.id, ANN, verified_by="signup")
-
-    class Part:
-        content_type = "text/plain"
-        content = b"shared slides"
-
-    import hashlib
-    sha = hashlib.sha256(Part.content).hexdigest()
-    attachment = {"usageType": "http://example.com/u", "display": {"en": "slides"}, "contentType": "text/plain",
-                  "length": len(Part.content), "sha2": sha}
-    backend.store_statements([by(ANN, attachments=[attachment]), by(BOB, attachments=[attachment])], {sha: Part()})
+    part = Part(b"shared slides")
+    anns, sha = with_attachment(ANN, part)
+    bobs, _ = with_attachment(BOB, part)
+    backend.store_statements([anns, bobs], {sha: part})
     backend.erase_person(ann.id, erased_home_page=ERASED)
     assert sha in backend.get_attachments([sha])
     assert backend.statement_count() == 1
+
+
+def test_agent_documents_lists_state_and_agent_profiles_of_one_agent(backend):
+    from lrs.xapi.documents import ACTIVITY_PROFILE, AGENT_PROFILE
+
+    ann, bob = agent_key(ANN), agent_key({"mbox": "mailto:bob@example.org"})
+    refs = [
+        DocumentRef(STATE, activity_id="http://example.com/a", agent=ann, doc_id="s1"),
+        DocumentRef(STATE, activity_id="http://example.com/b", agent=ann, registration=str(uuid.uuid4()), doc_id="s2"),
+        DocumentRef(AGENT_PROFILE, agent=ann, doc_id="p"),
+        DocumentRef(STATE, activity_id="http://example.com/a", agent=bob, doc_id="s1"),
+        DocumentRef(ACTIVITY_PROFILE, activity_id="http://example.com/a", doc_id="p"),
+    ]
+    for ref in refs:
+        backend.change_document(ref, lambda _: Document.new("application/json", b"{}"))
+    found = backend.agent_documents(ann)
+    assert sorted(found, key=repr) == sorted(refs[:3], key=repr)
+    for ref in found:  # each ref reaches its document
+        assert backend.get_document(ref).content == b"{}"
+    assert backend.agent_documents(agent_key({"mbox": "mailto:nobody@example.org"})) == []
+
+
+def test_sqlite_store_of_schema_1_is_upgraded_with_actor_keys(tmp_path):
+    """A store written before people owned records finds their statements after the upgrade."""
+    import sqlite3
+
+    from lrs.store.sqlite import SQLiteStore
+
+    path = tmp_path / "old.sqlite3"
+    store = SQLiteStore(path)
+    store.initialise()
+    mine = by(ANN)
+    store.store_statements([mine])
+    store.close()
+    conn = sqlite3.connect(path)  # make it look like version 1: no actor: keys
+    conn.execute("DELETE FROM statement_index WHERE term IN (SELECT id FROM terms WHERE term LIKE 'actor:%')")
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    old = SQLiteStore(path)
+    assert old.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "1"
+    old.initialise()
+    page = old.query_statements(StatementQuery(owners=(agent_key(ANN),)), 10)
+    assert [s.id for s in page.statements] == [mine.id]
+    assert old.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "2"
+    assert old.check() == []

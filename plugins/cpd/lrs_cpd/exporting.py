@@ -1,0 +1,193 @@
+"""Exports: what an exporter is given (:class:`ExportJob`), the CSV log and the xAPI archive.
+
+Exporters are registered with the ``register_exporters`` hook
+(:class:`lrs.plugins.Exporter`); the PDF log is in ``lrs_cpd.pdf`` and the
+nursing revalidation log in ``lrs_cpd.nursing``.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import BinaryIO
+
+import orjson
+
+from lrs.auth.personal import belongs
+from lrs.plugins import Exporter
+from lrs.store.base import Person
+from lrs.xapi.attachments import declared_attachments
+from lrs.xapi.indexing import VOIDED_VERB
+from lrs.xapi.query import StatementQuery
+from lrs_cpd.records import CPDRecord, Settings, Totals, cpd_records, format_hours
+
+ARCHIVE_FORMAT = "learnfolio-xapi-archive/1"
+
+
+@dataclass
+class ExportJob:
+    """One export: whose records, which period, what target; records are read once, when asked for."""
+
+    store: object
+    pm: object
+    person: Person
+    since: str | None = None         # YYYY-MM-DD, inclusive
+    until: str | None = None         # YYYY-MM-DD, inclusive
+    target_hours: float | None = None
+    settings: Settings = field(default_factory=Settings)
+
+    @cached_property
+    def records(self) -> list[CPDRecord]:
+        return cpd_records(self.store, self.pm, self.person.id, self.since, self.until)
+
+    @cached_property
+    def totals(self) -> Totals:
+        return Totals.of(self.records)
+
+    @property
+    def name(self) -> str:
+        return self.settings.name or self.person.username
+
+    @property
+    def period_text(self) -> str:
+        if self.since and self.until:
+            return f"{self.since} to {self.until}"
+        if self.since:
+            return f"from {self.since}"
+        if self.until:
+            return f"until {self.until}"
+        return "all records"
+
+    @property
+    def target(self) -> float:
+        return self.target_hours if self.target_hours is not None else (self.settings.target_hours or 0.0)
+
+    def filename(self, exporter: Exporter) -> str:
+        period = f"-{self.since or 'start'}-to-{self.until or dt.date.today().isoformat()}" \
+            if (self.since or self.until) else ""
+        return f"{self.person.username}-{exporter.name}{period}.{exporter.extension}"
+
+
+# -- CSV -----------------------------------------------------------------------------------
+
+#: the CSV columns, in order, with what each holds (docs/cpd.md lists the same)
+CSV_COLUMNS = {
+    "date": "the day of the activity, YYYY-MM-DD",
+    "title": "what the activity was",
+    "activity_type": "the kind of activity (course, article, meeting, journal entry …)",
+    "way_of_learning": "courses, content, people, work, events or other",
+    "provider": "who provided it, or the tool that recorded it",
+    "hours": "hours spent, with a dot as decimal separator; empty when unknown",
+    "hours_source": "duration (from the record), entered (by the person) or unknown",
+    "participatory": "yes when learned with others, no when self-directed",
+    "what_i_learned": "the reflection",
+    "how_i_will_apply_it": "how the person will use it",
+    "evidence": "attachments and links, separated by ' | '",
+    "tags": "separated by ', '",
+    "goal": "the goals the record counts towards",
+    "statement_id": "the xAPI statement the record comes from",
+}
+
+
+def csv_rows(records: list[CPDRecord]):
+    yield list(CSV_COLUMNS)
+    for r in records:
+        yield [r.date, r.title, r.activity_type, r.way, r.provider,
+               "" if r.hours is None else format_hours(r.hours), r.hours_source, "yes" if r.participatory else "no",
+               r.learned, r.application, " | ".join(e.text() for e in r.evidence), ", ".join(r.tags), r.goal, r.id]
+
+
+def write_csv(job: ExportJob, out: BinaryIO) -> None:
+    """One row per record, UTF-8 with a byte order mark so LibreOffice and Excel read the encoding right."""
+    text = io.StringIO(newline="")
+    csv.writer(text, lineterminator="\r\n").writerows(csv_rows(job.records))
+    out.write(text.getvalue().encode("utf-8-sig"))
+
+
+CSV_EXPORTER = Exporter(name="csv", title="CSV (spreadsheet)", media_type="text/csv; charset=utf-8",
+                        extension="csv", write=write_csv,
+                        description="one row per record, for spreadsheets and professional bodies' portals")
+
+
+# -- xAPI archive ---------------------------------------------------------------------------
+
+
+def person_statements(store, keys: tuple[str, ...]):
+    """Every statement of the person as stored (JSON text), oldest first, then the voided ones."""
+    if not keys:
+        return
+    voided_targets = []
+    query = StatementQuery(owners=keys, ascending=True)
+    while True:
+        page = store.query_statements(query, 500)
+        for stored in page.statements:
+            yield stored.json
+            if '"' + VOIDED_VERB + '"' in stored.json:
+                statement = orjson.loads(stored.json)
+                if statement["verb"]["id"] == VOIDED_VERB:
+                    voided_targets.append(statement["object"]["id"])
+        if not page.more:
+            break
+        cursor = StatementQuery.from_cursor(page.more)
+        query = StatementQuery(**{**cursor.__dict__, "owners": keys})
+    for target in voided_targets:
+        stored = store.get_statement(target, voided=True)
+        if stored is not None and belongs(orjson.loads(stored.json), keys):
+            yield stored.json
+
+
+def write_archive(job: ExportJob, out: BinaryIO) -> None:
+    """Every statement of the person exactly as stored, their attachments and documents: re-importable.
+
+    Written as it is read, so a long history needs little memory. The format is in docs/cpd.md.
+    """
+    store = job.store
+    identities = store.list_identities(job.person.id, verified=True)
+    keys = tuple(i.key for i in identities)
+    head = {"format": ARCHIVE_FORMAT, "exported": dt.datetime.now(dt.timezone.utc).isoformat(),
+            "person": {"username": job.person.username, "identities": [i.agent for i in identities]}}
+    out.write(orjson.dumps(head)[:-1] + b',\n"statements":[\n')
+    hashes: dict[str, None] = {}
+    first = True
+    for text in person_statements(store, keys):
+        if not first:
+            out.write(b",\n")
+        out.write(text.encode())
+        first = False
+        if '"attachments"' in text:
+            for attachment in declared_attachments(orjson.loads(text)):
+                if "sha2" in attachment:
+                    hashes[attachment["sha2"].lower()] = None
+    out.write(b'\n],\n"attachments":{')
+    first = True
+    hash_list = list(hashes)
+    for start in range(0, len(hash_list), 100):
+        for sha2, (content_type, content) in store.get_attachments(hash_list[start:start + 100]).items():
+            body = {"contentType": content_type, "content": base64.b64encode(content).decode()}
+            out.write((b"" if first else b",") + b"\n" + orjson.dumps(sha2) + b":" + orjson.dumps(body))
+            first = False
+    out.write(b'\n},\n"documents":[')
+    agents = {i.key: i.agent for i in identities}
+    first = True
+    for key in keys:
+        for ref in store.agent_documents(key):
+            document = store.get_document(ref)
+            if document is None:
+                continue
+            entry = {"resource": ref.kind, "activityId": ref.activity_id, "agent": agents[key], "agentKey": key,
+                     "registration": ref.registration, "id": ref.doc_id, "contentType": document.content_type,
+                     "updated": document.updated, "content": base64.b64encode(document.content).decode()}
+            out.write((b"" if first else b",") + b"\n" + orjson.dumps(entry))
+            first = False
+    out.write(b"\n]}\n")
+
+
+ARCHIVE_EXPORTER = Exporter(name="xapi", title="xAPI archive (JSON)", media_type="application/json",
+                            extension="json", write=write_archive,
+                            description="every statement exactly as stored, with attachments and documents;"
+                                        " re-importable into Learnfolio or read by any xAPI tool (always complete:"
+                                        " the period does not apply)")

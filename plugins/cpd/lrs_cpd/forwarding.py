@@ -1,0 +1,297 @@
+"""Forwarding new statements to another LRS, durably.
+
+A **rule** (item ``cpd-forward``) belongs to a person (their statements only) or,
+with no person, to the whole store; it names the other LRS's endpoint and
+credential and may narrow what goes by ways of learning and tags.
+
+The ``statements_stored`` hook puts one **queue** item (``cpd-forward-queue``)
+per stored batch and matching rule, in the same store as the statements, so
+nothing waits in memory. A **worker thread** in each server process (and the
+``lrs forward`` command) drains the queue: each rule's items in order, a batch
+per POST with its attachments. A failure stays queued and is retried with
+exponential backoff; every failure is written to the rule's **log**
+(``cpd-forward-log``), which the person sees. An answer that retrying cannot
+change (400, 401, 403, 404, 409 …) holds the item until the person retries or
+discards it. Nothing is dropped silently.
+
+Delivery is at least once: two processes may send the same batch, and a batch
+may be re-sent after a lost answer. xAPI makes that harmless, because a
+statement re-sent with its id is recognised as the same and not stored twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import secrets
+import threading
+import weakref
+from dataclasses import dataclass
+
+import orjson
+import requests
+
+from lrs.auth.personal import belongs, owner_keys
+from lrs.store.base import Item
+from lrs.xapi.attachments import declared_attachments
+from lrs_cpd.remote import post_statements
+from lrs_space.vocabulary import TAGS
+
+RULE = "cpd-forward"
+QUEUE = "cpd-forward-queue"
+LOG = "cpd-forward-log"
+LOG_KEEP = 100
+#: answers worth retrying: the other LRS may be busy, restarting or rate limiting
+RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
+
+log = logging.getLogger(__name__)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _setting(config, name: str, default: str) -> str:
+    extra = getattr(config, "extra", {}) or {}
+    return str(extra.get(f"forward_{name}", os.environ.get(f"LRS_FORWARD_{name.upper()}", default)))
+
+
+@dataclass(frozen=True)
+class Options:
+    interval: float = 5.0        # seconds between looks at the queue
+    backoff: float = 2.0         # first retry after this many seconds, doubling
+    backoff_max: float = 600.0   # never waiting longer than this
+    worker: bool = True          # a worker thread in each server process
+
+    @classmethod
+    def of(cls, config) -> "Options":
+        return cls(interval=float(_setting(config, "interval", "5")),
+                   backoff=float(_setting(config, "backoff", "2")),
+                   backoff_max=float(_setting(config, "backoff_max", "600")),
+                   worker=_setting(config, "worker", "1").lower() not in ("0", "false", "no", "off"))
+
+    def delay(self, attempts: int) -> float:
+        return min(self.backoff_max, self.backoff * 2 ** max(0, attempts - 1))
+
+
+# -- rules ------------------------------------------------------------------------------------
+
+
+def add_rule(store, *, endpoint: str, key: str, secret: str, person_id: int | None = None, ways=(), tags=(),
+             name: str = "") -> Item:
+    """A new forwarding rule. The secret is kept as given: the worker must send it."""
+    if not endpoint.startswith(("http://", "https://")):
+        raise ValueError("The endpoint is a full address, like https://lrs.example.org/xapi/.")
+    body = {"name": name or endpoint, "endpoint": endpoint.rstrip("/") + "/", "key": key, "secret": secret,
+            "ways": list(ways), "tags": [t for t in tags if t], "enabled": True}
+    return store.put_item(Item(RULE, secrets.token_hex(8), person_id, body))
+
+
+def rules(store, person_id: int | None = None, *, everyone: bool = False) -> list[Item]:
+    """A person's rules, the store-wide ones (``person_id`` None), or every rule (``everyone``)."""
+    found = store.list_items(RULE)
+    return found if everyone else [r for r in found if r.person_id == person_id]
+
+
+def _tags(statement: dict) -> list[str]:
+    value = ((statement.get("context") or {}).get("extensions") or {}).get(TAGS) or []
+    return [str(t) for t in (value if isinstance(value, list) else [value])]
+
+
+def matches(rule: Item, statement: dict, classify) -> bool:
+    ways, tags = rule.body.get("ways") or [], rule.body.get("tags") or []
+    if ways and (classify(statement) or "other") not in ways:
+        return False
+    return not tags or bool(set(tags) & set(_tags(statement)))
+
+
+# -- the queue -------------------------------------------------------------------------------
+
+
+def enqueue(store, statements: list[dict], classify) -> int:
+    """Queue the batch for every rule it matches; returns how many queue items were made."""
+    made = 0
+    for rule in rules(store, everyone=True):
+        if not rule.body.get("enabled", True):
+            continue
+        keys = owner_keys(store, rule.person_id) if rule.person_id is not None else None
+        ids = [s["id"] for s in statements
+               if (keys is None or belongs(s, keys)) and matches(rule, s, classify)]
+        if ids:
+            item_id = f"{_now().strftime('%Y%m%d%H%M%S%f')}-{secrets.token_hex(4)}"
+            store.put_item(Item(QUEUE, item_id, rule.person_id,
+                                {"statement_ids": ids, "attempts": 0, "next_try": "", "error": ""},
+                                ref=rule.item_id))
+            made += 1
+    return made
+
+
+def queued(store, rule_id: str) -> list[Item]:
+    return store.list_items(QUEUE, ref=rule_id)
+
+
+def failures(store, rule_id: str) -> list[Item]:
+    """The rule's log, newest first."""
+    return list(reversed(store.list_items(LOG, ref=rule_id)))
+
+
+def _log(store, rule: Item, item: Item, status: str, error: str = "") -> None:
+    body = {"when": _now().isoformat(timespec="seconds"), "status": status, "error": error[:500],
+            "statements": len(item.body.get("statement_ids", [])), "attempts": item.body.get("attempts", 0),
+            "queue_item": item.item_id}
+    store.put_item(Item(LOG, f"{_now().strftime('%Y%m%d%H%M%S%f')}-{secrets.token_hex(3)}", rule.person_id,
+                        body, ref=rule.item_id))
+    entries = store.list_items(LOG, ref=rule.item_id)
+    for old in entries[:max(0, len(entries) - LOG_KEEP)]:
+        store.delete_item(LOG, old.item_id)
+
+
+def _batch(store, ids: list[str]) -> tuple[list[str], dict]:
+    texts, hashes = [], []
+    for statement_id in ids:
+        stored = store.get_statement(statement_id) or store.get_statement(statement_id, voided=True)
+        if stored is None:  # erased since it was queued: nothing of it may leave any more
+            continue
+        texts.append(stored.json)
+        if '"attachments"' in stored.json:
+            hashes += [a["sha2"].lower() for a in declared_attachments(orjson.loads(stored.json)) if "sha2" in a]
+    return texts, store.get_attachments(hashes) if hashes else {}
+
+
+@dataclass
+class DrainResult:
+    sent: int = 0        # statements delivered
+    batches: int = 0
+    failed: int = 0      # attempts that failed
+    waiting: int = 0     # queue items left
+
+
+def drain(store, options: Options, *, http: requests.Session | None = None, rule_ids=None) -> DrainResult:
+    """Send what is due, each rule's queue in order; stop a rule at its first failure."""
+    http = http or requests.Session()
+    result = DrainResult()
+    now = _now()
+    by_rule: dict[str, list[Item]] = {}
+    for item in store.list_items(QUEUE):
+        by_rule.setdefault(item.ref, []).append(item)
+    for rule_id, items in by_rule.items():
+        if rule_ids is not None and rule_id not in rule_ids:
+            result.waiting += len(items)
+            continue
+        rule = store.get_item(RULE, rule_id)
+        if rule is None:  # the rule was deleted, and its queue with it
+            for item in items:
+                store.delete_item(QUEUE, item.item_id)
+            continue
+        for position, item in enumerate(items):
+            if item.body.get("held") or not rule.body.get("enabled", True):
+                result.waiting += 1
+                continue
+            if item.body.get("next_try") and item.body["next_try"] > now.isoformat():
+                result.waiting += len(items) - position
+                break
+            if not _send(store, rule, item, options, http, result):
+                result.waiting += len(items) - position
+                break
+    return result
+
+
+def _send(store, rule: Item, item: Item, options: Options, http, result: DrainResult) -> bool:
+    texts, attachments = _batch(store, item.body.get("statement_ids", []))
+    error, status = "", None
+    if texts:
+        try:
+            response = post_statements(http, rule.body["endpoint"], rule.body["key"], rule.body["secret"], texts,
+                                       attachments)
+            status = response.status_code
+            if status not in (200, 204):
+                error = f"{status}: {response.text[:300]}"
+        except requests.RequestException as e:
+            error = f"could not reach {rule.body['endpoint']}: {type(e).__name__}"
+    if not error:
+        store.delete_item(QUEUE, item.item_id)
+        if item.body.get("attempts"):
+            _log(store, rule, item, "delivered", f"after {item.body['attempts']} failed attempts")
+        result.sent += len(texts)
+        result.batches += 1
+        return True
+    attempts = item.body.get("attempts", 0) + 1
+    held = status is not None and status not in RETRYABLE
+    next_try = _now() + dt.timedelta(seconds=options.delay(attempts))
+    item = Item(QUEUE, item.item_id, item.person_id,
+                {**item.body, "attempts": attempts, "error": error, "held": held,
+                 "next_try": "" if held else next_try.isoformat()}, ref=item.ref)
+    store.put_item(item)
+    _log(store, rule, item, "held: retry or discard it" if held else f"retrying after {options.delay(attempts):g} s",
+         error)
+    result.failed += 1
+    return False
+
+
+def retry(store, rule_id: str) -> int:
+    """Make every queued item of the rule due now (held ones included)."""
+    count = 0
+    for item in queued(store, rule_id):
+        store.put_item(Item(QUEUE, item.item_id, item.person_id, {**item.body, "held": False, "next_try": ""},
+                            ref=item.ref))
+        count += 1
+    return count
+
+
+def discard(store, rule: Item, item_id: str) -> bool:
+    """The person gives up on one held batch; the log says so."""
+    item = store.get_item(QUEUE, item_id)
+    if item is None or item.ref != rule.item_id:
+        return False
+    store.delete_item(QUEUE, item_id)
+    _log(store, rule, item, "discarded by the person")
+    return True
+
+
+def delete_rule(store, rule: Item) -> None:
+    for item in queued(store, rule.item_id):
+        store.delete_item(QUEUE, item.item_id)
+    for entry in store.list_items(LOG, ref=rule.item_id):
+        store.delete_item(LOG, entry.item_id)
+    store.delete_item(RULE, rule.item_id)
+
+
+# -- the worker thread --------------------------------------------------------------------
+
+
+class Worker:
+    """Drains one store's queue in a daemon thread of this process; woken when a batch is queued."""
+
+    def __init__(self, store, options: Options):
+        self.store = weakref.ref(store)  # the thread ends once the store is gone
+        self.options = options
+        self.wake_up = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name="lrs-forward", daemon=True)
+                self.thread.start()
+
+    def wake(self) -> None:
+        self.start()
+        self.wake_up.set()
+
+    def _run(self) -> None:
+        while True:
+            self.wake_up.wait(self.options.interval)
+            self.wake_up.clear()
+            store = self.store()
+            if store is None:
+                return
+            try:
+                drain(store, self.options)
+            except Exception:  # a broken store or network must not end the thread
+                log.exception("forwarding failed; will try again")
+
+
+#: the worker of each open store in this process
+workers: "weakref.WeakKeyDictionary[object, Worker]" = weakref.WeakKeyDictionary()

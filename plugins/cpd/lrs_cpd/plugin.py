@@ -1,0 +1,71 @@
+"""The CPD plugin's hooks: its panel and pages, formats, commands and forwarding."""
+
+from __future__ import annotations
+
+import weakref
+
+from lrs.hookspecs import hookimpl
+from lrs.plugins import Panel
+from lrs_cpd import forwarding
+from lrs_cpd.exporting import ARCHIVE_EXPORTER, CSV_EXPORTER
+from lrs_cpd.importing import XAPI_IMPORTER
+from lrs_cpd.pdf import PDF_EXPORTER
+
+#: the plugin manager of each open store, so the statements_stored hook can classify
+_managers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+@hookimpl
+def register_routes(app):
+    from lrs_cpd.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def register_panels():
+    return [Panel("cpd", "CPD log", "cpd.log", 45)]
+
+
+@hookimpl
+def register_exporters():
+    return [CSV_EXPORTER, PDF_EXPORTER, ARCHIVE_EXPORTER]
+
+
+@hookimpl
+def register_importers():
+    return [XAPI_IMPORTER]
+
+
+@hookimpl
+def register_commands(cli):
+    from lrs_cpd.cli import export, forward, import_
+
+    cli.add_command(export)
+    cli.add_command(import_)
+    cli.add_command(forward)
+
+
+@hookimpl
+def startup(app):
+    ctx = app.extensions["lrs"]
+    options = forwarding.Options.of(ctx.config)
+    worker = forwarding.Worker(ctx.store, options)
+    forwarding.workers[ctx.store] = worker
+    _managers[ctx.store] = ctx.pm
+    if options.worker and forwarding.rules(ctx.store, everyone=True):
+        worker.start()
+
+
+@hookimpl
+def statements_stored(statements, store):
+    pm = _managers.get(store)
+    if pm is None:
+        from lrs_space.ways import classify_statement as classify
+    else:
+        def classify(statement):
+            return pm.hook.classify_statement(statement=statement)
+    if forwarding.enqueue(store, statements, classify):
+        worker = forwarding.workers.get(store)
+        if worker is not None and worker.options.worker:
+            worker.wake()

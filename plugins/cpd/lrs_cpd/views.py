@@ -1,0 +1,205 @@
+"""The CPD panel: the log for a period with downloads, CPD field editing, import, forwarding."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from flask import Response, abort, g, redirect, request, url_for
+
+from lrs.errors import LRSError
+from lrs.plugins import exporters, importers
+from lrs_cpd import forwarding
+from lrs_cpd.exporting import ExportJob
+from lrs_cpd.importing import Target, choose_importer, person_credential, run_import
+from lrs_cpd.records import EDITABLE, CPDRecord, Settings, cpd_records, get_fields, parse_fields, put_fields
+from lrs_cpd.remote import pull_statements
+from lrs_space.people import find_record, my_records
+from lrs_space.ways import WAYS
+from lrs_space.web import ctx, render, signed_in, space_blueprint
+
+bp = space_blueprint("cpd", __name__, "/space/cpd")
+
+
+def _day(name: str) -> str | None:
+    value = (request.args.get(name) or "").strip()
+    try:
+        return dt.date.fromisoformat(value).isoformat() if value else None
+    except ValueError:
+        return None
+
+
+def _period(settings: Settings) -> tuple[str | None, str | None, str]:
+    """The period asked for: a preset (this CPD year, three years, everything) or from/to days."""
+    preset = request.args.get("period", "" if (_day("from") or _day("to")) else "year")
+    if preset == "year":
+        return (*settings.cpd_year(), preset)
+    if preset == "three-years":
+        return (*settings.revalidation_period(), preset)
+    if preset == "all":
+        return None, None, preset
+    return _day("from"), _day("to"), "custom"
+
+
+@bp.route("/")
+@signed_in
+def log():
+    store = ctx().store
+    settings = Settings.of(store, g.person.id)
+    since, until, preset = _period(settings)
+    job = ExportJob(store, ctx().pm, g.person, since, until, None, settings)
+    return render("cpd_log.html", job=job, records=list(reversed(job.records)), totals=job.totals, ways=WAYS,
+                  preset=preset, since=since or "", until=until or "", settings=settings,
+                  exporters=exporters(ctx().pm).values(), saved=request.args.get("saved"))
+
+
+@bp.route("/settings", methods=["POST"])
+@signed_in
+def settings():
+    form = request.form
+    target = form.get("target_hours", "").strip().replace(",", ".")
+    start = form.get("year_start", "01-01").strip()
+    try:
+        hours = float(target) if target else 0.0
+        dt.date.fromisoformat(f"2001-{start}")
+    except ValueError:
+        abort(400, description="Target hours is a number and the CPD year starts on a day like 04-01.")
+    Settings(name=form.get("name", "").strip()[:200], registration=form.get("registration", "").strip()[:100],
+             target_hours=max(0.0, hours), year_start=start).save(ctx().store, g.person.id)
+    return redirect(url_for("cpd.log", saved=1))
+
+
+@bp.route("/export/<name>")
+@signed_in
+def download(name):
+    formats = exporters(ctx().pm)
+    if name not in formats:
+        abort(404, description="no such format")
+    exporter = formats[name]
+    settings = Settings.of(ctx().store, g.person.id)
+    since, until, _ = _period(settings)
+    job = ExportJob(ctx().store, ctx().pm, g.person, since, until, None, settings)
+    out = io.BytesIO()
+    exporter.write(job, out)
+    response = Response(out.getvalue(), mimetype=exporter.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{job.filename(exporter)}"'
+    return response
+
+
+def _my_cpd_record(statement_id: str) -> CPDRecord:
+    record = find_record(my_records(), statement_id)  # 404 unless it is mine
+    for cpd in cpd_records(ctx().store, ctx().pm, g.person.id):
+        if cpd.id == record.id:
+            return cpd
+    abort(404, description="no such record")
+
+
+@bp.route("/records/<statement_id>", methods=["GET", "POST"])
+@signed_in
+def edit(statement_id):
+    cpd = _my_cpd_record(statement_id)
+    error = None
+    if request.method == "POST":
+        try:
+            values = {} if request.form.get("reset") else parse_fields(request.form)
+        except ValueError as e:
+            error = str(e)
+        else:
+            put_fields(ctx().store, g.person.id, cpd.id, values)
+            return redirect(url_for("cpd.edit", statement_id=cpd.id, saved=1))
+    fields = get_fields(ctx().store, g.person.id, cpd.id)
+    return render("cpd_record.html", cpd=cpd, fields=fields, editable=EDITABLE, ways=WAYS, error=error,
+                  saved=request.args.get("saved")), 400 if error else 200
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@signed_in
+def import_page():
+    report = error = None
+    if request.method == "POST":
+        target = Target(person_credential(ctx().config, g.person), g.person,
+                        map_actor=request.form.get("map_actor") == "yes")
+        try:
+            if request.form.get("source") == "lrs":
+                url = request.form.get("url", "").strip()
+                if not url.startswith(("http://", "https://")):
+                    raise ValueError("The address is a full xAPI endpoint, like https://lrs.example.org/xapi/.")
+                entries = pull_statements(url, request.form.get("key", ""), request.form.get("secret", ""),
+                                          version=request.form.get("version", "1.0.3"))
+            else:
+                upload = request.files.get("file")
+                if upload is None or not upload.filename:
+                    raise ValueError("Choose a file to import.")
+                importer = choose_importer(importers(ctx().pm), request.form.get("format") or None,
+                                           upload.stream.read(4096))
+                upload.stream.seek(0)
+                entries = importer.read(upload.stream)
+            report = run_import(ctx(), entries, target)
+        except ValueError as e:
+            error = str(e)
+        except LRSError as e:
+            error = e.message
+    return render("cpd_import.html", report=report, error=error, importers=importers(ctx().pm).values(),
+                  identities=ctx().store.list_identities(g.person.id, verified=True)), 400 if error else 200
+
+
+# -- forwarding -------------------------------------------------------------------------------
+
+
+def _rule(rule_id: str):
+    """A rule the signed-in person may manage: their own, or a store-wide one for an admin."""
+    rule = ctx().store.get_item(forwarding.RULE, rule_id)
+    if rule is None or not (rule.person_id == g.person.id or (rule.person_id is None and g.person.is_admin)):
+        abort(404, description="no such forwarding rule")
+    return rule
+
+
+def _rule_view(rule):
+    store = ctx().store
+    queue = forwarding.queued(store, rule.item_id)
+    return {"rule": rule, "queue": queue, "held": [q for q in queue if q.body.get("held")],
+            "waiting": sum(len(q.body.get("statement_ids", [])) for q in queue),
+            "log": forwarding.failures(store, rule.item_id)[:20]}
+
+
+@bp.route("/forwarding", methods=["GET", "POST"])
+@signed_in
+def forwarding_page():
+    store = ctx().store
+    error = None
+    if request.method == "POST":
+        action = request.form.get("action", "add")
+        if action == "add":
+            whole = request.form.get("scope") == "store" and g.person.is_admin
+            try:
+                forwarding.add_rule(store, endpoint=request.form.get("endpoint", "").strip(),
+                                    key=request.form.get("key", "").strip(),
+                                    secret=request.form.get("secret", ""),
+                                    person_id=None if whole else g.person.id,
+                                    ways=[w for w in request.form.getlist("ways") if w in WAYS],
+                                    tags=[t.strip().lstrip("#") for t in request.form.get("tags", "").split(",")])
+            except ValueError as e:
+                error = str(e)
+            else:
+                worker = forwarding.workers.get(store)
+                if worker is not None and worker.options.worker:
+                    worker.start()
+                return redirect(url_for("cpd.forwarding_page"))
+        else:
+            rule = _rule(request.form.get("rule", ""))
+            if action == "delete":
+                forwarding.delete_rule(store, rule)
+            elif action == "retry":
+                forwarding.retry(store, rule.item_id)
+                worker = forwarding.workers.get(store)
+                if worker is not None and worker.options.worker:
+                    worker.wake()
+            elif action == "discard":
+                forwarding.discard(store, rule, request.form.get("item", ""))
+            else:
+                abort(400, description="unknown action")
+            return redirect(url_for("cpd.forwarding_page"))
+    mine = [_rule_view(r) for r in forwarding.rules(store, g.person.id)]
+    whole = [_rule_view(r) for r in forwarding.rules(store, None)] if g.person.is_admin else []
+    return render("cpd_forwarding.html", mine=mine, whole=whole, ways=WAYS, error=error,
+                  form=request.form), 400 if error else 200
