@@ -45,7 +45,7 @@ pdftools: $(BIN)/.pdftools
 
 serve: install
 	$(BIN)/lrs init
-	$(BIN)/lrs serve
+	LRS_REQUEST_LOG=$${LRS_REQUEST_LOG--} $(BIN)/lrs serve
 
 # The browser extension's pure modules are unit-tested with Node's own test runner.
 test: install browser pdftools docker-tools

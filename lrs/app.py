@@ -91,7 +91,8 @@ def create_app(config: Config | dict | None = None, *, plugins=()) -> Flask:
 
 
 #: blueprints mounted under the xAPI prefix (others choose their own url_prefix)
-XAPI_BLUEPRINTS = {"about", "statements", "state", "activity_profile", "agent_profile", "activities", "agents"}
+XAPI_BLUEPRINTS = {"about", "statements", "state", "activity_profile", "agent_profile", "activities", "agents",
+                    "openapi"}
 
 
 def _install_error_handling(app: Flask, pm: pluggy.PluginManager) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -115,28 +116,15 @@ def serve(host, port, workers, threads):
     workers = workers or config.workers
     _store(config).close()  # create the store once, before workers race to
     os.environ.setdefault("LRS_HOME", str(config.home))
-    from gunicorn.app.base import BaseApplication
-
-    class _Server(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            # gthread, accepting connections least-busy worker first (lrs/serving.py)
-            self.cfg.set("worker_class", "lrs.serving.BalancedThreadWorker")
-            self.cfg.set("threads", threads)
-            self.cfg.set("timeout", 60)
-            # Keep-alive (gunicorn's 2 s) makes requests cheaper; LRS_KEEPALIVE=0 turns it off.
-            self.cfg.set("keepalive", int(os.environ.get("LRS_KEEPALIVE", "2")))
-            self.cfg.set("graceful_timeout", 10)
-            self.cfg.set("accesslog", os.environ.get("LRS_ACCESS_LOG") or None)
-
-        def load(self):
-            from lrs.app import create_app
-
-            return create_app()
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # the workers' counters, summed by /metrics
+        metrics_dir = config.home / f"metrics-{port}"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    from lrs.server import Server
 
     click.echo(f"Serving the LRS at http://{host}:{port}{config.xapi_prefix}/ ({workers} workers)", err=True)
-    _Server().run()
+    Server(config, host=host, port=port, workers=workers, threads=threads).run()
 
 
 @cli.group(help="Create, list and revoke xAPI credentials.")

@@ -42,6 +42,17 @@ class Config:
     #: the ``limit`` used when a query gives none, and the most a query may ask for
     default_limit: int = 100
     max_limit: int = 1000
+    #: requests a second each credential may make (per worker process); 0: no limit
+    rate_limit: float = 0
+    #: requests a credential may save up and send at once (default: twice the rate)
+    rate_burst: int = 0
+    #: seconds a client has to send a request's headers / its body before the connection is closed
+    header_timeout: float = 10
+    body_timeout: float = 60
+    #: one JSON line per request: "" none, "-" to stderr, or a file to append to
+    request_log: str = ""
+    #: serve /metrics without credentials (otherwise it needs a credential with scope ``all``)
+    metrics_public: bool = False
     #: the homePage of the xAPI account every person gets at sign-up (their first identity)
     people_home_page: str = "https://learnfolio.example/people"
     #: the homePage of the anonymous accounts that replace an erased person's identifiers
@@ -77,6 +88,12 @@ class Config:
             max_attachment_bytes=_int("LRS_MAX_ATTACHMENT_BYTES", cls.max_attachment_bytes),
             default_limit=_int("LRS_DEFAULT_LIMIT", cls.default_limit),
             max_limit=_int("LRS_MAX_LIMIT", cls.max_limit),
+            rate_limit=float(env.get("LRS_RATE_LIMIT") or cls.rate_limit),
+            rate_burst=_int("LRS_RATE_BURST", cls.rate_burst),
+            header_timeout=float(env.get("LRS_HEADER_TIMEOUT") or cls.header_timeout),
+            body_timeout=float(env.get("LRS_BODY_TIMEOUT") or cls.body_timeout),
+            request_log=env.get("LRS_REQUEST_LOG", cls.request_log),
+            metrics_public=env.get("LRS_METRICS_PUBLIC", "").lower() in ("1", "true", "yes"),
             people_home_page=env.get("LRS_PEOPLE_HOME_PAGE", cls.people_home_page),
             erased_home_page=env.get("LRS_ERASED_HOME_PAGE", cls.erased_home_page),
             signup=env.get("LRS_SIGNUP", cls.signup),

@@ -21,6 +21,8 @@ DEFAULT_PLUGINS = (
     "lrs.store.mongo",
     "lrs.auth.basic",
     "lrs.api",
+    "lrs.ratelimit",
+    "lrs.observability",
 )
 
 ENTRY_POINT_GROUP = "lrs"

@@ -7,6 +7,7 @@ from lrs.hookspecs import hookimpl
 
 @hookimpl
 def register_routes(app):
-    from lrs.api import about, activities, activity_profile, agent_profile, agents, state, statements
+    from lrs.api import about, activities, activity_profile, agent_profile, agents, openapi, state, statements
 
-    return [about.bp, statements.bp, state.bp, activity_profile.bp, agent_profile.bp, activities.bp, agents.bp]
+    return [about.bp, statements.bp, state.bp, activity_profile.bp, agent_profile.bp, activities.bp, agents.bp,
+            openapi.bp]

@@ -22,6 +22,14 @@ CORS_HEADERS = {
 }
 
 
+#: documents are served byte for byte with the content type their writer chose: never sniffed,
+#: never run as a page of the LRS's origin
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+}
+
+
 def consistent_through() -> str:
     """Asked of the store: only it knows which writes every reader sees (several processes may write)."""
     return lrs_context().store.consistent_through()
@@ -78,7 +86,7 @@ def response_version() -> str:
 
 
 def finish_response(response: Response) -> Response:
-    """After every xAPI request: version header and CORS headers."""
+    """After every xAPI request: version, CORS and security headers."""
     headers = response.headers
     headers[versions.HEADER] = response_version()
     present = {name.lower() for name, _ in headers.items()}
@@ -87,6 +95,9 @@ def finish_response(response: Response) -> Response:
         # clients compare it with `since` to know their view is complete, errors included
         headers.add("X-Experience-API-Consistent-Through", consistent_through())
     for name, value in CORS_HEADERS.items():
+        if name.lower() not in present:
+            headers.add(name, value)
+    for name, value in SECURITY_HEADERS.items():
         if name.lower() not in present:
             headers.add(name, value)
     return response

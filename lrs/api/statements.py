@@ -73,6 +73,7 @@ def _read_statements(xreq: XAPIRequest):
 
 
 def _store(xreq: XAPIRequest, statements: list, parts: dict, *, statement_id: str | None = None) -> list[str]:
+    xreq.extra["statements"] = len(statements)  # for the rejected-statements counter
     return save_statements(lrs_context(), statements, parts, credential=xreq.credential, version=xreq.version,
                            statement_id=statement_id, owners=person_keys(xreq))
 
@@ -189,7 +190,7 @@ def get_statements(xreq: XAPIRequest):
         query = replace(query, owners=owners, authority_key=None)
     elif own_only:
         query = replace(query, authority_key=credential.key)
-    limit = query.limit or ctx.config.default_limit
+    limit = min(query.limit or ctx.config.default_limit, ctx.config.max_limit)
     page = ctx.store.query_statements(query, limit)
     rendered = ",".join(s.json for s in page.statements)
     if query.format != "exact" or (not is_v2(xreq.version) and ctx.store.may_hold_2_0_context()

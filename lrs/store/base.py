@@ -101,6 +101,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
+    def ping(self) -> None:
+        """Raise when the store cannot answer a read now (for ``/health``); stores may do better."""
+        self.get_statement("00000000-0000-0000-0000-000000000000")
+
     @abc.abstractmethod
     def check(self) -> list[str]:
         """Integrity problems found (empty when the store is sound)."""

@@ -147,6 +147,9 @@ class MongoStore(Store):
     def close(self) -> None:
         self.client.close()
 
+    def ping(self) -> None:
+        self.db.counters.find_one({"_id": "statements"})
+
     def check(self) -> list[str]:
         problems = []
         counter = self.db.counters.find_one({"_id": "statements"}) or {}

@@ -296,6 +296,9 @@ class SQLiteStore(Store):
             conn.close()
             self._local.conn = None
 
+    def ping(self) -> None:
+        self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+
     def check(self) -> list[str]:
         problems = []
         conn = self.conn

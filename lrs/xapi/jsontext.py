@@ -1,11 +1,19 @@
 """Reading JSON from clients strictly: one value, valid UTF-8, no duplicate keys,
-no NaN or Infinity, bounded depth. Anything else is a 400, never a 500."""
+no NaN or Infinity (nor numbers too large for a double), no lone surrogates, at most
+:data:`MAX_DEPTH` levels of nesting. Anything else is a 400, never a 500."""
 
 from __future__ import annotations
 
 import json
+import math
+import re
 
 from lrs.errors import BadRequest
+
+
+#: deepest nesting accepted: far beyond any statement (about 10 levels plus extensions), and below
+#: the 255 levels orjson writes, so whatever is stored can be served in every format
+MAX_DEPTH = 100
 
 
 def _no_duplicates(pairs):
@@ -21,6 +29,45 @@ def _no_constants(name):
     raise BadRequest(f"{name} is not valid JSON")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise BadRequest(f"the number {text[:40]} is too large")
+    return value
+
+
+#: a \uD800-\uDFFF escape: JSON can spell a surrogate on its own, which is no Unicode text
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _check_text(value, location: str) -> None:
+    """Raise BadRequest when a string or key holds a lone surrogate (pairs were joined by the parser)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise BadRequest("the JSON has a lone surrogate escape (\\ud800-\\udfff), which is not text",
+                                 location=location) from None
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _check_depth(value, location: str) -> None:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise BadRequest(f"the JSON is nested more than {MAX_DEPTH} levels deep", location=location)
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+
+
 def parse_json(data: bytes | str, *, location: str = "body"):
     if isinstance(data, bytes):
         try:
@@ -30,7 +77,13 @@ def parse_json(data: bytes | str, *, location: str = "body"):
     if data.startswith("\ufeff"):
         data = data[1:]
     try:
-        return json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        value = json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constants,
+                           parse_float=_finite)
+        if isinstance(value, (dict, list)) and data.count("[") + data.count("{") > MAX_DEPTH:
+            _check_depth(value, location)
+        if _SURROGATE_ESCAPE.search(data):
+            _check_text(value, location)
+        return value
     except BadRequest as exc:
         exc.location = exc.location or location
         raise

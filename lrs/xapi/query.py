@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, replace
 
 from lrs.errors import BadRequest
 from lrs.xapi.agents import agent_key
+from lrs.xapi.jsontext import parse_json
 from lrs.xapi.validation import is_iri, parse_timestamp, validate_agent, validate_uuid
 
 FORMATS = ("exact", "ids", "canonical")
@@ -23,6 +24,15 @@ FILTER_PARAMS = (
 )
 SINGLE_PARAMS = ("statementId", "voidedStatementId")
 ALL_PARAMS = FILTER_PARAMS + SINGLE_PARAMS + ("more",)
+
+
+#: the type of each field a ``more`` cursor carries back (it comes from the client, so it is checked)
+_CURSOR_TYPES = {
+    **{name: (str, type(None)) for name in ("agent", "verb", "activity", "registration", "since", "until",
+                                            "authority_key")},
+    **{name: bool for name in ("related_agents", "related_activities", "ascending", "attachments")},
+    "limit": int, "format": str, "after": int, "upto": int,
+}
 
 
 def index_time(moment: dt.datetime) -> str:
@@ -80,10 +90,14 @@ class StatementQuery:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
             data = json.loads(raw)
             query = cls(**data)
-            if not isinstance(query.after, int) or not isinstance(query.upto, int):
-                raise ValueError
+            for name, kind in _CURSOR_TYPES.items():
+                value = getattr(query, name)
+                if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                    raise ValueError(name)
+            if query.format not in FORMATS or query.limit < 0:
+                raise ValueError("format")
             return query
-        except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError, base64.binascii.Error):
+        except (ValueError, TypeError, UnicodeDecodeError, RecursionError, base64.binascii.Error):
             raise BadRequest("the 'more' cursor is not one this LRS issued", location="more") from None
 
 
@@ -108,8 +122,8 @@ def _iri(params: dict, name: str) -> str | None:
 def parse_agent_param(value: str, *, name: str = "agent", version: str = "1.0.3") -> dict:
     """The JSON Agent or identified Group of a query parameter."""
     try:
-        agent = json.loads(value)
-    except (ValueError, TypeError):
+        agent = parse_json(value, location=name)
+    except BadRequest:
         raise BadRequest("must be a JSON Agent or Group object", location=name) from None
     validate_agent(agent, version=version, location=name)
     if agent_key(agent) is None:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import base64
 import copy
-import json
 
 import jwt
 from cryptography import x509
 
 from lrs.errors import BadRequest
 from lrs.xapi.attachments import SIGNATURE_USAGE
+from lrs.xapi.jsontext import parse_json
 from lrs.xapi.statements import comparable
 
 ALGORITHMS = ("RS256", "RS384", "RS512")
@@ -66,8 +66,8 @@ def verify_signed_statement(statement: dict, jws: bytes, *, location: str = "sta
     except (jwt.exceptions.InvalidTokenError, ValueError, TypeError, IndexError, KeyError) as error:
         raise BadRequest(f"the signature does not verify ({error})", location=where) from None
     try:
-        signed = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
+        signed = parse_json(payload, location=where)
+    except BadRequest:
         raise BadRequest("the signature's payload is not a JSON statement", location=where) from None
     if not isinstance(signed, dict):
         raise BadRequest("the signature's payload is not a JSON statement", location=where)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.e2e.server import LRS, free_port, running_server  # noqa: F401  (LRS and free_port are used by tests)
+from tests.e2e.server import running_server
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from tests.conftest import statement
-from tests.e2e.conftest import LRS
+from tests.e2e.server import LRS
 
 def test_serves_on_the_port_from_LRS_PORT(server):
     base, session, _ = server

@@ -1,0 +1,198 @@
+"""What an operator reads: ``/health`` (no credentials; 200, or 503 when the store does not
+answer), ``/metrics`` (Prometheus text; a credential with scope ``all``, or none when
+``LRS_METRICS_PUBLIC=1``) and one JSON line per request (``LRS_REQUEST_LOG``).
+
+A built-in plugin. Counters are kept with prometheus_client; under ``lrs serve`` they are
+shared by the workers through files in ``PROMETHEUS_MULTIPROC_DIR`` (set by ``lrs serve``),
+so ``/metrics`` answers for the whole server whichever worker serves it.
+
+Request logs never hold the Authorization header, secrets, query strings (they carry agents'
+mboxes) or bodies: method, path, status, time taken, sizes, credential key, xAPI version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from flask import Blueprint, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
+
+from lrs import __version__
+from lrs.errors import Forbidden, LRSError, StoreUnavailable
+from lrs.hookspecs import hookimpl
+
+EXTENSION = "lrs.observability"
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+#: the reason label of a rejected statement, by the error's HTTP status
+REASONS = {400: "invalid", 401: "unauthorized", 403: "forbidden", 409: "conflict", 413: "too_large",
+           415: "invalid", 429: "rate_limited", 503: "store_unavailable"}
+
+
+@dataclass
+class Metrics:
+    registry: Any
+    requests: Any
+    duration: Any
+    stored: Any
+    rejected: Any
+
+    @classmethod
+    def create(cls) -> "Metrics":
+        from prometheus_client import CollectorRegistry, Counter, Histogram
+
+        registry = CollectorRegistry()
+        return cls(
+            registry=registry,
+            requests=Counter("lrs_requests", "HTTP requests answered, by resource, method and status",
+                             ["resource", "method", "status"], registry=registry),
+            duration=Histogram("lrs_request_duration_seconds", "Time to answer a request, by resource",
+                               ["resource"], registry=registry,
+                               buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)),
+            stored=Counter("lrs_statements_stored", "Statements newly stored", registry=registry),
+            rejected=Counter("lrs_statements_rejected", "Statements refused, by reason", ["reason"],
+                             registry=registry),
+        )
+
+    def exposition(self) -> bytes:
+        from prometheus_client import CollectorRegistry, generate_latest, multiprocess
+
+        if os.environ.get(MULTIPROCESS_ENV):
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return generate_latest(registry)
+        return generate_latest(self.registry)
+
+
+class RequestLog:
+    """JSON lines to stderr (``-``) or appended to a file."""
+
+    def __init__(self, target: str):
+        self._lock = threading.Lock()
+        self._stream = sys.stderr if target == "-" else open(target, "a", buffering=1, encoding="utf-8")
+
+    def write(self, record: dict) -> None:
+        line = orjson.dumps(record).decode() + "\n"
+        with self._lock:
+            self._stream.write(line)
+            self._stream.flush()
+
+
+@dataclass
+class Observability:
+    metrics: Metrics
+    log: RequestLog | None
+
+
+def _state() -> Observability | None:
+    return current_app.extensions.get(EXTENSION)
+
+
+bp = Blueprint("observability", __name__)
+
+
+@bp.route("/health", methods=["GET", "HEAD"])
+def health():
+    store = current_app.extensions["lrs"].store
+    try:
+        store.ping()
+    except LRSError:
+        raise
+    except Exception as error:
+        raise StoreUnavailable(f"the store does not answer ({type(error).__name__})") from None
+    body = {"status": "ok", "store": "ok", "version": __version__}
+    return Response(orjson.dumps(body), mimetype="application/json", headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/metrics", methods=["GET"])
+def metrics():
+    ctx = current_app.extensions["lrs"]
+    if not ctx.config.metrics_public:
+        credential = ctx.pm.hook.authority_from_request(request=request, store=ctx.store, config=ctx.config)
+        g.lrs_credential = credential
+        if credential is None or "all" not in credential.scopes:
+            raise Forbidden("/metrics needs a credential with the scope 'all'")
+    return Response(_state().metrics.exposition(), mimetype="text/plain; version=0.0.4")
+
+
+# -- hooks ----------------------------------------------------------------------------------
+
+
+@hookimpl
+def register_routes(app):
+    return [bp]
+
+
+@hookimpl
+def startup(app):
+    config = app.extensions["lrs"].config
+    state = Observability(metrics=Metrics.create(), log=RequestLog(config.request_log) if config.request_log else None)
+    app.extensions[EXTENSION] = state
+
+    @app.before_request
+    def _started():
+        g.lrs_started = time.perf_counter()
+
+    @app.after_request
+    def _answered(response):
+        _record(state, response)
+        return response
+
+
+@hookimpl
+def statements_stored(statements):
+    state = _state()
+    if state is not None:
+        state.metrics.stored.inc(len(statements))
+
+
+@hookimpl
+def handle_exception(error, request):
+    state = _state()
+    xreq = g.get("xapi")
+    method = xreq.method if xreq is not None else request.method
+    if state is None or method not in ("PUT", "POST") or not request.path.endswith("/statements"):
+        return None
+    if isinstance(error, LRSError):
+        status = error.status_code
+    elif isinstance(error, HTTPException):
+        status = error.code or 500
+    else:
+        status = 500
+    count = xreq.extra.get("statements", 1) if xreq is not None else 1
+    state.metrics.rejected.labels(reason=REASONS.get(status, "error")).inc(count)
+    return None
+
+
+def _record(state: Observability, response: Response) -> None:
+    elapsed = time.perf_counter() - g.get("lrs_started", time.perf_counter())
+    resource = request.blueprint or "none"
+    xreq = g.get("xapi")
+    method = xreq.method if xreq is not None else request.method
+    state.metrics.requests.labels(resource=resource, method=method, status=str(response.status_code)).inc()
+    state.metrics.duration.labels(resource=resource).observe(elapsed)
+    if state.log is None:
+        return
+    credential = getattr(xreq, "credential", None) if xreq is not None else g.get("lrs_credential")
+    record = {
+        "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
+        "method": method,
+        "path": request.path,
+        "status": response.status_code,
+        "ms": round(elapsed * 1000, 2),
+        "in": request.content_length or 0,
+        "out": response.calculate_content_length(),
+        "credential": getattr(credential, "key", None),
+        "xapi_version": getattr(xreq, "version", None) or None,
+        "remote": request.remote_addr,
+    }
+    if response.status_code >= 400 and response.is_json:
+        record["location"] = (response.get_json(silent=True) or {}).get("location")
+    state.log.write(record)
