@@ -158,7 +158,9 @@ class SQLiteStore(Store):
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self._terms: dict[str, int] = {}
-        self._credentials: dict[str, tuple[Credential, float]] = {}  # key: (credential, until), see get_credential
+        # key: (credential, reused until, credentials version), see get_credential
+        self._credentials: dict[str, tuple[Credential, float, int]] = {}
+        self._credentials_changes = 0
         self._lock: _WriterLock | None = None
         self._checkpointer_pid: int | None = None  # the process whose checkpoint thread runs (_after_commit)
         self._checkpointer_lock = threading.Lock()
@@ -654,14 +656,31 @@ class SQLiteStore(Store):
                  credential.revoked, credential.last_used, credential.secret_hash),
             )
 
-    #: how long a credential read is reused (seconds): a revocation by another process (another
-    #: worker, ``lrs credentials revoke``) takes effect within this time; in this process at once
+    #: how long a credential read is reused at most (seconds; it keeps ``last_used`` fresh too)
     CREDENTIAL_CACHE_SECONDS = 5.0
 
+    def _credentials_version(self) -> int:
+        """Grows whenever a credential is revoked or deleted, by any process: the size of the file
+        ``<store>-credentials``, one byte longer each time. A cached read made before is not reused."""
+        if self.path == ":memory:":
+            return self._credentials_changes
+        try:
+            return os.stat(self.path + "-credentials").st_size
+        except FileNotFoundError:
+            return 0
+
+    def _credentials_changed(self) -> None:
+        """After a revocation or deletion has committed: no process reuses an earlier read."""
+        self._credentials_changes += 1
+        if self.path != ":memory:":
+            with open(self.path + "-credentials", "ab") as stamp:
+                stamp.write(b".")
+
     def get_credential(self, key: str) -> Credential | None:
+        version = self._credentials_version()  # before reading: a change after it makes the read stale
         cached = self._credentials.get(key)
         now = time.monotonic()
-        if cached is not None and cached[1] > now:
+        if cached is not None and cached[1] > now and cached[2] == version:
             return cached[0]
         row = self.conn.execute(
             f"SELECT {self._CREDENTIAL_COLUMNS} FROM credentials WHERE key = ?", (key,)
@@ -670,7 +689,7 @@ class SQLiteStore(Store):
         if credential is not None:
             if len(self._credentials) >= 10_000:
                 self._credentials.clear()
-            self._credentials[key] = (credential, now + self.CREDENTIAL_CACHE_SECONDS)
+            self._credentials[key] = (credential, now + self.CREDENTIAL_CACHE_SECONDS, version)
         return credential
 
     def list_credentials(self, person_id: int | None = None) -> list[Credential]:
@@ -684,7 +703,7 @@ class SQLiteStore(Store):
     def revoke_credential(self, key: str, when: str) -> bool:
         with self._write() as conn:
             cur = conn.execute("UPDATE credentials SET revoked = ? WHERE key = ? AND revoked IS NULL", (when, key))
-        self._credentials.pop(key, None)
+        self._credentials_changed()
         return cur.rowcount == 1
 
     def touch_credential(self, key: str, when: str) -> None:
@@ -855,12 +874,12 @@ class SQLiteStore(Store):
             for key in keys:
                 counts["documents"] += conn.execute("DELETE FROM documents WHERE agent = ?", (key,)).rowcount
             counts["credentials"] = conn.execute("DELETE FROM credentials WHERE person_id = ?", (person_id,)).rowcount
-            self._credentials.clear()
             counts["items"] = conn.execute("DELETE FROM items WHERE person_id = ? OR ref = ?",
                                            (person_id, f"person:{person_id}")).rowcount
             counts["identities"] = conn.execute("DELETE FROM identities WHERE person_id = ?", (person_id,)).rowcount
             counts["people"] = conn.execute("DELETE FROM people WHERE id = ?", (person_id,)).rowcount
         self._terms.clear()
+        self._credentials_changed()
         return counts
 
     def _seqs_with_terms(self, conn, terms: list[str]) -> list[int]:
