@@ -399,16 +399,7 @@ class MongoStore(Store):
 
     def query_statements(self, query: StatementQuery, limit: int) -> StatementPage:
         upto = query.upto if query.upto is not None else self._counter().get("visible", 0)
-        low, high = 0, upto  # (exclusive, inclusive]
-        if query.since:
-            low = max(low, self._seq_at(query.since))
-        if query.until:
-            high = min(high, self._seq_at(query.until))
-        if query.after is not None:
-            if query.ascending:
-                low = max(low, query.after)
-            else:
-                high = min(high, query.after - 1)
+        low, high = query.seq_window(upto, self._seq_at)
         if low >= high:
             return StatementPage([], None)
         conditions: list[dict] = [{"seq": {"$gt": low, "$lte": high}, "voided": False}]

@@ -500,17 +500,7 @@ class SQLiteStore(Store):
             if term_id is None:
                 return StatementPage([], None)
             term_ids.append(term_id)
-        low = 0  # exclusive
-        high = upto  # inclusive
-        if query.since:
-            low = max(low, self._seq_at(conn, query.since))
-        if query.until:
-            high = min(high, self._seq_at(conn, query.until))
-        if query.after is not None:
-            if query.ascending:
-                low = max(low, query.after)
-            else:
-                high = min(high, query.after - 1)
+        low, high = query.seq_window(upto, lambda stored: self._seq_at(conn, stored))
         if low >= high:
             return StatementPage([], None)
 

@@ -78,6 +78,24 @@ class StatementQuery:
             keys.append("registration:" + self.registration)
         return keys
 
+    def seq_window(self, upto: int, seq_at) -> tuple[int, int]:
+        """The (exclusive, inclusive] range of sequence numbers this query can match.
+
+        ``upto`` is the newest sequence visible to it; ``seq_at(stored)`` is the last
+        sequence stored at or before a time. Every store pages the same way.
+        """
+        low, high = 0, upto
+        if self.since:
+            low = max(low, seq_at(self.since))
+        if self.until:
+            high = min(high, seq_at(self.until))
+        if self.after is not None:
+            if self.ascending:
+                low = max(low, self.after)
+            else:
+                high = min(high, self.after - 1)
+        return low, high
+
     def to_cursor(self, after: int, upto: int) -> str:
         data = {k: v for k, v in asdict(replace(self, after=after, upto=upto, owners=None)).items()
                 if v not in (None, False, "")}

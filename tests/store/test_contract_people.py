@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 
 import pytest
 
@@ -108,8 +109,7 @@ def test_owners_paging_never_leaves_the_owner(backend):
     page = backend.query_statements(query, 2)
     seen = [s.id for s in page.statements]
     while page.more:
-        page = backend.query_statements(StatementQuery.from_cursor(page.more).__class__(
-            **{**StatementQuery.from_cursor(page.more).__dict__, "owners": (agent_key(ANN),)}), 2)
+        page = backend.query_statements(replace(StatementQuery.from_cursor(page.more), owners=(agent_key(ANN),)), 2)
         seen += [s.id for s in page.statements]
     assert len(seen) == 5 and all(json.loads(backend.get_statement(i).json)["actor"]["name"] == "Ann" for i in seen)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import orjson
 
@@ -117,8 +117,7 @@ def load_records(store, keys: tuple[str, ...], classify) -> list[Record]:
         records.extend(to_record(orjson.loads(s.json), classify) for s in page.statements)
         if not page.more:
             return records
-        query = StatementQuery.from_cursor(page.more).__class__(
-            **{**StatementQuery.from_cursor(page.more).__dict__, "owners": keys})
+        query = replace(StatementQuery.from_cursor(page.more), owners=keys)
 
 
 @dataclass
