@@ -31,7 +31,7 @@ def fill(store: SQLiteStore, count: int, seed: int = 42) -> float:
     started = time.perf_counter()
     with click.progressbar(length=count, label="generating", file=sys.stderr) as bar:
         for done in range(0, count, 1000):
-            batch = [prepare(s, authority=AUTHORITY, authority_key="bench", version="2.0.0", define=True)
+            batch = [prepare(s, authority=AUTHORITY, authority_key="bench", version="2.0.0", define=True, owners=None)
                      for s in generator.batch(min(1000, count - done))]
             store.store_statements(batch)
             bar.update(len(batch))

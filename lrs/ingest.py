@@ -1,7 +1,8 @@
 """Storing statements: the one path every statement takes, from the xAPI API or a plugin.
 
-Validation, a personal key's ownership rule, signatures, attachments, the
-``validate_statement`` and ``statements_stored`` hooks, all or nothing. Free of
+Validation, the access gate's rules for writers (a person writes and voids only
+their own statements), signatures, attachments, the ``validate_statement`` and
+``statements_stored`` hooks, all or nothing. Free of
 HTTP, so the personal learning space, importers and connectors store exactly
 as the Statements resource does.
 """
@@ -11,11 +12,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from lrs.auth import scopes
-from lrs.auth.credentials import Credential
-from lrs.auth.personal import require_own_actor
+from lrs.access import Access
 from lrs.errors import BadRequest, PayloadTooLarge
-from lrs.xapi.attachments import check_attachments
+from lrs.xapi.attachments import check_attachments, declared_attachments
 from lrs.xapi.signatures import signature_attachment, verify_signed_statement
 from lrs.xapi.statements import prepare
 from lrs.xapi.validation import validate_statement
@@ -31,16 +30,14 @@ class SavedBatch:
     new_ids: list[str]
 
 
-def save_statements(ctx, statements: list, parts: dict, *, credential: Credential, version: str,
-                    statement_id: str | None = None, owners: tuple[str, ...] | None = None) -> list[str]:
+def save_statements(ctx, statements: list, parts: dict, *, access: Access, version: str,
+                    statement_id: str | None = None) -> list[str]:
     """Validate, complete and store a batch all or nothing; return the ids in batch order."""
-    return save_batch(ctx, statements, parts, credential=credential, version=version, statement_id=statement_id,
-                      owners=owners).ids
+    return save_batch(ctx, statements, parts, access=access, version=version, statement_id=statement_id).ids
 
 
-def save_batch(ctx, statements: list, parts: dict, *, credential: Credential, version: str,
-               statement_id: str | None = None, owners: tuple[str, ...] | None = None,
-               keep_authority: bool = False) -> SavedBatch:
+def save_batch(ctx, statements: list, parts: dict, *, access: Access, version: str,
+               statement_id: str | None = None, keep_authority: bool = False) -> SavedBatch:
     """:func:`save_statements`, also saying which statements are new.
 
     ``keep_authority`` keeps a statement's own ``authority`` (the credential's fills in
@@ -48,7 +45,8 @@ def save_batch(ctx, statements: list, parts: dict, *, credential: Credential, ve
     allows "where a strong trust relationship has been established". ``stored`` is
     always this LRS's own (§2.4.8: the LRS MUST overwrite it).
     """
-    scopes.require(credential.scopes, "statements", "write")
+    access.require("statements", "write")
+    credential = access.credential
     if len(statements) > ctx.config.max_batch:
         raise PayloadTooLarge(
             f"a batch may hold at most {ctx.config.max_batch} statements; this one has {len(statements)}",
@@ -58,11 +56,11 @@ def save_batch(ctx, statements: list, parts: dict, *, credential: Credential, ve
     define = bool({"define", "all"} & set(credential.scopes))
     prepared = []
     seen: set[str] = set()
+    voids: dict[str, str] = {}  # voided id → where
     for position, statement in enumerate(statements):
         location = "statement" if single else f"statement[{position}]"
         validate_statement(statement, version=version, location=location)
-        if owners is not None:
-            require_own_actor(statement, owners, location)
+        owners = access.write_owners(statement, location)
         signature = signature_attachment(statement)
         if signature is not None and signature["sha2"].lower() in parts:
             verify_signed_statement(statement, parts[signature["sha2"].lower()].content, location=location)
@@ -70,12 +68,20 @@ def save_batch(ctx, statements: list, parts: dict, *, credential: Credential, ve
         if keep_authority and isinstance(statement.get("authority"), dict):
             authority = statement["authority"]
         item = prepare(statement, authority=authority, authority_key=credential.key,
-                       version=version, statement_id=statement_id, define=define)
+                       version=version, owners=owners, statement_id=statement_id, define=define)
         if item.id in seen:
             raise BadRequest(f"the batch has the statement id {item.id} twice", location=f"{location}.id")
         seen.add(item.id)
+        if item.voids is not None:
+            voids[item.voids] = f"{location}.object.id"
         prepared.append(item)
+    # a batch's own statements are the writer's already (write_owners); others are asked of the store
+    access.check_voids({t: where for t, where in voids.items() if t not in seen}, ctx.store)
     check_attachments([item.statement for item in prepared], parts)
+    if parts:
+        for item in prepared:
+            item.carries = sorted({a["sha2"].lower() for a in declared_attachments(item.statement)
+                                   if "sha2" in a and a["sha2"].lower() in parts})
     for item in prepared:
         ctx.pm.hook.validate_statement(statement=item.statement, version=version, credential=credential)
     new_ids = set(ctx.store.store_statements(prepared, parts))

@@ -7,6 +7,7 @@ import base64
 import pytest
 from click.testing import CliRunner
 
+from lrs.access import Access
 from lrs.app import create_app
 from lrs.auth.credentials import Credential, hash_secret, tool_authority
 
@@ -90,3 +91,7 @@ def statement(**overrides) -> dict:
     }
     body.update(overrides)
     return body
+
+
+#: what tests read stores with when they check what is stored (the operator's reach: everything)
+EVERYTHING = Access.operator().reach()

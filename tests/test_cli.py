@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from lrs.cli import cli
+from tests.conftest import EVERYTHING
 
 
 def test_help_on_every_command(runner):
@@ -93,7 +94,7 @@ def test_backup_during_writes_and_restore(runner, tmp_path):
 
     def write():
         while not stop.is_set():
-            store.store_statements([prepare(statement(id=str(uuid.uuid4())), authority=authority,
+            store.store_statements([prepare(statement(id=str(uuid.uuid4())), authority=authority, owners=None,
                                             authority_key="k", version="1.0.3") for _ in range(20)])
 
     writer = threading.Thread(target=write)
@@ -145,12 +146,12 @@ def _filled_sqlite(path, count):
     for start in range(0, count, 500):
         store.store_statements([
             prepare(statement(id=str(uuid.uuid4()), context={"registration": str(uuid.uuid4())}),
-                    authority=authority, authority_key="tool", version="1.0.3", define=True)
+                    authority=authority, authority_key="tool", version="1.0.3", define=True, owners=None)
             for _ in range(min(500, count - start))])
     person = store.add_person("ann", "hash")
     store.add_identity(person.id, {"mbox": "mailto:ann@example.org"}, verified_by="signup")
     store.change_document(DocumentRef(STATE, activity_id="http://example.org/a", agent="Agent|mbox|mailto:a@b",
-                                      doc_id="s"), lambda _: Document.new("application/json", b"{}"))
+                                      doc_id="s"), lambda _: Document.new("application/json", b"{}"), reach=EVERYTHING)
     return store
 
 

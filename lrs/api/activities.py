@@ -5,11 +5,9 @@ from __future__ import annotations
 import orjson
 from flask import Response
 
-from lrs.api.common import lrs_context, person_keys, xapi_blueprint
+from lrs.api.common import lrs_context, xapi_blueprint
 from lrs.api.documents import activity_param
 from lrs.api.request import current
-from lrs.auth import scopes
-from lrs.errors import Forbidden
 from lrs.xapi.activities import activity_object
 from lrs.xapi.query import check_known
 
@@ -19,10 +17,7 @@ bp = xapi_blueprint("activities", __name__)
 @bp.route("/activities", methods=["GET", "HEAD"])
 def activities():
     xreq = current()
-    scopes.require(xreq.credential.scopes, "activities", "read")
-    if person_keys(xreq) is not None:
-        raise Forbidden("activity definitions are gathered from everyone's statements; a personal key"
-                        " reads only its person's statements", location="activityId")
+    xreq.access.may_read_activities()
     check_known(xreq.params, ("activityId",))
     activity_id = activity_param(xreq.params)
     body = orjson.dumps(activity_object(activity_id, lrs_context().store.get_activity(activity_id)))

@@ -5,13 +5,11 @@ from __future__ import annotations
 import orjson
 from flask import Response
 
-from lrs.api.common import person_keys, xapi_blueprint
+from lrs.api.common import xapi_blueprint
 from lrs.api.documents import required
 from lrs.api.request import current
-from lrs.auth import scopes
-from lrs.auth.personal import require_own_agent
 from lrs.errors import BadRequest
-from lrs.xapi.agents import agent_key, person_object
+from lrs.xapi.agents import person_object
 from lrs.xapi.query import check_known, parse_agent_param
 
 bp = xapi_blueprint("agents", __name__)
@@ -20,13 +18,11 @@ bp = xapi_blueprint("agents", __name__)
 @bp.route("/agents", methods=["GET", "HEAD"])
 def agents():
     xreq = current()
-    scopes.require(xreq.credential.scopes, "agents", "read")
+    xreq.access.require("agents", "read")
     check_known(xreq.params, ("agent",))
     agent = parse_agent_param(required(xreq.params, "agent"), version=xreq.version)
     if agent.get("objectType") == "Group":
         raise BadRequest("the Agents resource takes an Agent, not a Group", location="agent")
-    owners = person_keys(xreq)
-    if owners is not None:
-        require_own_agent(agent_key(agent), owners)
+    xreq.access.may_read_agent(agent)
     body = orjson.dumps(person_object([agent]))
     return Response(b"" if xreq.method == "HEAD" else body, mimetype="application/json")

@@ -35,18 +35,6 @@ def consistent_through() -> str:
     return lrs_context().store.consistent_through()
 
 
-def person_keys(xreq) -> tuple[str, ...] | None:
-    """For a personal key, the agent keys of its person (once per request); None for other credentials."""
-    credential = xreq.credential
-    if credential is None or credential.person_id is None:
-        return None
-    if "person_keys" not in xreq.extra:
-        from lrs.auth.personal import owner_keys
-
-        xreq.extra["person_keys"] = owner_keys(lrs_context().store, credential.person_id)
-    return xreq.extra["person_keys"]
-
-
 def lrs_context():
     return current_app.extensions["lrs"]
 

@@ -9,11 +9,9 @@ import orjson
 from flask import Response
 from werkzeug.http import http_date
 
-from lrs.api.common import lrs_context, person_keys
+from lrs.api.common import lrs_context
 from lrs.api.request import XAPIRequest
-from lrs.auth import scopes
-from lrs.auth.personal import require_own_agent
-from lrs.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound
+from lrs.errors import BadRequest, MethodNotAllowed, NotFound
 from lrs.xapi import documents
 from lrs.xapi.agents import agent_key
 from lrs.xapi.documents import Document, DocumentRef, Preconditions
@@ -65,25 +63,18 @@ def serve_document(xreq: XAPIRequest, ref: DocumentRef, id_param: str, resource:
     ctx = lrs_context()
     store = ctx.store
     method = xreq.method
-    access = "read" if method in ("GET", "HEAD") else "write"
-    scopes.require(xreq.credential.scopes, resource, access)
-    owners = person_keys(xreq)
-    if owners is not None:
-        if ref.agent is None:
-            raise Forbidden("a personal key reaches only its person's state and agent profile documents",
-                            location="activityId")
-        require_own_agent(ref.agent, owners)
+    reach = xreq.access.documents(resource, "read" if method in ("GET", "HEAD") else "write", ref.agent)
 
     if method in ("GET", "HEAD"):
         if ref.doc_id is None:
-            rows = store.document_ids(ref, _since(xreq.params, xreq.version))
+            rows = store.document_ids(ref, _since(xreq.params, xreq.version), reach=reach)
             response = Response(orjson.dumps([doc_id for doc_id, _ in rows]), mimetype="application/json")
             if rows:
                 response.headers["Last-Modified"] = _http_date(max(updated for _, updated in rows))
         else:
             if "since" in xreq.params:
                 raise BadRequest(f"since applies only when {id_param} is absent", location="since")
-            document = store.get_document(ref)
+            document = store.get_document(ref, reach=reach)
             if document is None:
                 raise NotFound(f"no document with {id_param} {ref.doc_id!r} here", location=id_param)
             response = Response(document.content, content_type=document.content_type)
@@ -100,7 +91,7 @@ def serve_document(xreq: XAPIRequest, ref: DocumentRef, id_param: str, resource:
     if method == "DELETE" and ref.doc_id is None:
         if not allow_multi_delete:
             raise BadRequest(f"DELETE needs the {id_param} parameter", location=id_param)
-        store.delete_documents(ref)
+        store.delete_documents(ref, reach=reach)
         return Response(status=204)
     if ref.doc_id is None:
         raise BadRequest(f"{method} needs the {id_param} parameter", location=id_param)
@@ -131,7 +122,7 @@ def serve_document(xreq: XAPIRequest, ref: DocumentRef, id_param: str, resource:
             return None  # deleting what is not there is done already (DELETE is idempotent)
     else:
         raise MethodNotAllowed(f"{method} is not allowed here")
-    new = store.change_document(ref, change)
+    new = store.change_document(ref, change, reach=reach)
     response = Response(status=204)
     if new is not None:
         response.headers["ETag"] = new.etag

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 
 from flask import current_app, g, request
 
+from lrs.access import Access
 from lrs.errors import BadRequest, Unauthorized
 from lrs.xapi import versions
 
@@ -32,6 +33,8 @@ class XAPIRequest:
     body: bytes
     version: str = ""  # set by negotiate_version
     credential: object = None
+    #: who is asking, resolved once (lrs.access): every view asks it, and nothing else, about ownership
+    access: object = None
     alternate: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -133,6 +136,7 @@ def authenticate(xreq: XAPIRequest):
     if credential is None:
         raise Unauthorized("no authentication scheme of this LRS recognised the request")
     xreq.credential = credential
+    xreq.access = Access.for_credential(credential, ctx.store)
     return credential
 
 

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 import orjson
 from flask import Response
 from werkzeug.http import http_date
 
-from lrs.api.common import consistent_through, lrs_context, person_keys, xapi_blueprint
+from lrs.api.common import consistent_through, lrs_context, xapi_blueprint
 from lrs.api.request import XAPIRequest, current
-from lrs.auth import scopes
-from lrs.auth.personal import belongs
 from lrs.ingest import save_statements
-from lrs.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound
+from lrs.errors import BadRequest, MethodNotAllowed, NotFound
 from lrs.xapi import formats
 from lrs.xapi.attachments import (
     AttachmentPart,
     build_multipart,
-    declared_attachments,
     parse_multipart,
 )
 from lrs.xapi.jsontext import parse_json
@@ -74,8 +70,8 @@ def _read_statements(xreq: XAPIRequest):
 
 def _store(xreq: XAPIRequest, statements: list, parts: dict, *, statement_id: str | None = None) -> list[str]:
     xreq.extra["statements"] = len(statements)  # for the rejected-statements counter
-    return save_statements(lrs_context(), statements, parts, credential=xreq.credential, version=xreq.version,
-                           statement_id=statement_id, owners=person_keys(xreq))
+    return save_statements(lrs_context(), statements, parts, access=xreq.access, version=xreq.version,
+                           statement_id=statement_id)
 
 
 def put_statement(xreq: XAPIRequest):
@@ -126,18 +122,15 @@ def _render(json_text: str, fmt: str, xreq: XAPIRequest) -> str:
     return orjson.dumps(statement).decode()
 
 
-def _attachment_parts(statements: list[dict]) -> list[AttachmentPart]:
-    """The stored bodies of the statements' attachments, each once."""
-    hashes = [a["sha2"].lower() for s in statements for a in declared_attachments(s) if "sha2" in a]
-    found = lrs_context().store.get_attachments(hashes)
+def _attachment_parts(statement_ids: list[str], xreq: XAPIRequest) -> list[AttachmentPart]:
+    """The bodies these statements carried, each once: never a body by its hash alone."""
+    found = lrs_context().store.get_attachments(statement_ids, reach=xreq.access.reach())
     return [AttachmentPart(sha2, content_type, content) for sha2, (content_type, content) in found.items()]
 
 
-def _respond(body: str, xreq: XAPIRequest, attachments: bool, **headers) -> Response:
+def _respond(body: str, xreq: XAPIRequest, attachments: bool, statement_ids: list[str], **headers) -> Response:
     if attachments:
-        parsed = orjson.loads(body)
-        statements = parsed["statements"] if "statements" in parsed else [parsed]
-        payload, content_type = build_multipart(body.encode(), _attachment_parts(statements))
+        payload, content_type = build_multipart(body.encode(), _attachment_parts(statement_ids, xreq))
         response = Response(payload, status=200, content_type=content_type)
     else:
         response = Response(body, status=200, mimetype=JSON)
@@ -155,9 +148,7 @@ def _last_modified(stored: str) -> str:
 
 def get_statements(xreq: XAPIRequest):
     ctx = lrs_context()
-    credential = xreq.credential
-    scopes.require(credential.scopes, "statements", "read")
-    own_only = scopes.reads_only_own(credential.scopes)
+    reach = xreq.access.reach()
     params = xreq.params
     single = [p for p in SINGLE_PARAMS if p in params]
     if single:
@@ -168,16 +159,11 @@ def get_statements(xreq: XAPIRequest):
         validate_uuid(statement_id, location=single[0])
         fmt = parse_format(params)
         attachments = parse_boolean(params, "attachments")
-        found = ctx.store.get_statement(statement_id, voided=single[0] == "voidedStatementId")
+        # out of reach reads as absent: another person's statement is not theirs to know of
+        found = ctx.store.get_statement(statement_id, reach=reach, voided=single[0] == "voidedStatementId")
         if found is None:
             raise NotFound(f"no statement with {single[0]} {statement_id}", location=single[0])
-        owners = person_keys(xreq)
-        if owners is not None:
-            if not belongs(orjson.loads(found.json), owners):  # as if absent: existence is not theirs to know
-                raise NotFound(f"no statement with {single[0]} {statement_id}", location=single[0])
-        elif own_only and found.authority_key != credential.key:
-            raise Forbidden("this credential may read only the statements it stored", location=single[0])
-        return _respond(_render(found.json, fmt, xreq), xreq, attachments,
+        return _respond(_render(found.json, fmt, xreq), xreq, attachments, [found.id],
                         Last_Modified=_last_modified(found.stored))
 
     if "more" in params:
@@ -185,13 +171,8 @@ def get_statements(xreq: XAPIRequest):
         query = StatementQuery.from_cursor(params["more"])
     else:
         query = parse_statement_query(params, version=xreq.version, max_limit=ctx.config.max_limit)
-    owners = person_keys(xreq)
-    if owners is not None:
-        query = replace(query, owners=owners, authority_key=None)
-    elif own_only:
-        query = replace(query, authority_key=credential.key)
     limit = min(query.limit or ctx.config.default_limit, ctx.config.max_limit)
-    page = ctx.store.query_statements(query, limit)
+    page = ctx.store.query_statements(query, limit, reach=reach)
     rendered = ",".join(s.json for s in page.statements)
     if query.format != "exact" or (not is_v2(xreq.version) and ctx.store.may_hold_2_0_context()
                                    and formats.needs_downgrade(rendered)):  # asked after the page is read
@@ -202,4 +183,4 @@ def get_statements(xreq: XAPIRequest):
     if page.statements:
         newest = max(s.stored for s in page.statements)
         headers["Last_Modified"] = _last_modified(newest)
-    return _respond(body, xreq, query.attachments, **headers)
+    return _respond(body, xreq, query.attachments, [s.id for s in page.statements], **headers)

@@ -1,21 +1,20 @@
-"""People and their personal keys: the ownership model of ../shared/OWNERSHIP.md.
+"""People and their personal keys (docs/ownership.md).
 
-A statement belongs to a person when its actor (or a member of a Group actor) is
-one of their verified identities. A personal key acts for one person: it writes
-only statements that belong to them and reads only what belongs to them.
+A personal key acts for one person; what it may read and write is decided by the
+access gate (:mod:`lrs.access`), like every other ownership question.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from lrs.access import PERSON_SCOPES
 from lrs.auth.credentials import AUTHORITY_HOME_PAGE, Credential, hash_secret, new_key, new_secret
 from lrs.auth.passwords import hash_password
-from lrs.errors import BadRequest, Forbidden
-from lrs.xapi.agents import agent_keys_with_members
+from lrs.errors import BadRequest
 
 #: what a personal key may do: write and read its person's statements, state and agent profile
-PERSONAL_SCOPES = ("statements/write", "statements/read/mine", "state", "profile")
+PERSONAL_SCOPES = PERSON_SCOPES
 
 
 def _now() -> str:
@@ -60,27 +59,3 @@ def create_personal_key(store, config, person, name: str) -> tuple[Credential, s
     )
     store.add_credential(credential)
     return credential, secret
-
-
-def owner_keys(store, person_id: int) -> tuple[str, ...]:
-    """The agent keys whose statements belong to the person."""
-    return tuple(i.key for i in store.list_identities(person_id, verified=True))
-
-
-def belongs(statement: dict, keys) -> bool:
-    return bool(set(agent_keys_with_members(statement.get("actor") or {})) & set(keys))
-
-
-def require_own_actor(statement: dict, keys, location: str) -> None:
-    if not belongs(statement, keys):
-        raise Forbidden(
-            "a personal key writes only statements whose actor is its person (one of their verified"
-            " identities, or a Group with one of them as member); claim the identity in your learning space",
-            location=f"{location}.actor",
-        )
-
-
-def require_own_agent(agent_key: str | None, keys, location: str = "agent") -> None:
-    if agent_key is None or agent_key not in keys:
-        raise Forbidden("a personal key reaches only the documents of its own person's identities",
-                        location=location)

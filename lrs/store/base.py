@@ -4,6 +4,10 @@ test suite (tests/store/) runs against each.
 Stores receive statements already validated and completed by the xAPI domain
 (:class:`lrs.xapi.statements.PreparedStatement`) and answer
 :class:`lrs.xapi.query.StatementQuery`. They never see HTTP.
+
+Every method that reads or changes a person's statements, attachments or documents
+takes a :class:`lrs.access.Reach` (keyword ``reach``, required): the access gate
+decides what a reader may see, the store applies it in its own query.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from lrs.access import Reach
 from lrs.auth.credentials import Credential
 from lrs.xapi.documents import Document, DocumentRef
 from lrs.xapi.query import StatementQuery
@@ -49,7 +54,7 @@ class Person:
 
 @dataclass
 class Identity:
-    """An agent identifier a person claims (docs: ../shared/OWNERSHIP.md).
+    """An agent identifier a person claims (docs/ownership.md).
 
     Only a verified claim makes statements theirs; ``verified_by`` says who
     verified it (``"signup"``, ``"admin:<username>"``, ``"mail"``), None while pending.
@@ -101,9 +106,9 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
+    @abc.abstractmethod
     def ping(self) -> None:
-        """Raise when the store cannot answer a read now (for ``/health``); stores may do better."""
-        self.get_statement("00000000-0000-0000-0000-000000000000")
+        """Raise when the store cannot answer a read now (for ``/health``)."""
 
     @abc.abstractmethod
     def check(self) -> list[str]:
@@ -121,15 +126,23 @@ class Store(abc.ABC):
         id exists already is skipped when it is the same statement and raises Conflict
         when it is not. A voiding statement voids its target (unless that is a voiding
         statement); a statement arriving after its voiding statement is stored voided.
+        A statement targeting another by StatementRef inherits the target's filter keys
+        (:func:`lrs.xapi.indexing.inherited`), never its ownership keys. Which bodies each
+        statement carried (``PreparedStatement.carries``) is kept: bodies are served by that.
+        Who may write is decided before (the access gate, in :mod:`lrs.ingest`).
         """
 
     @abc.abstractmethod
-    def get_statement(self, statement_id: str, *, voided: bool = False) -> StoredStatement | None:
-        """The statement with that id: when ``voided`` only if voided, otherwise only if not."""
+    def get_statement(self, statement_id: str, *, reach: Reach, voided: bool = False) -> StoredStatement | None:
+        """The statement with that id within reach: when ``voided`` only if voided, otherwise only if not."""
 
     @abc.abstractmethod
-    def query_statements(self, query: StatementQuery, limit: int) -> StatementPage:
-        """Matching statements that are not voided, newest stored first unless ascending."""
+    def query_statements(self, query: StatementQuery, limit: int, *, reach: Reach) -> StatementPage:
+        """Matching statements within reach that are not voided, newest stored first unless ascending."""
+
+    @abc.abstractmethod
+    def reachable_ids(self, statement_ids: list[str], *, reach: Reach) -> set[str]:
+        """Those of the ids (voided or not) whose statements are within reach."""
 
     @abc.abstractmethod
     def statement_count(self) -> int: ...
@@ -140,31 +153,36 @@ class Store(abc.ABC):
         return True
 
     @abc.abstractmethod
-    def get_attachments(self, hashes: list[str]) -> dict[str, tuple[str, bytes]]:
-        """(content type, body) of each stored attachment among ``hashes``."""
+    def get_attachments(self, statement_ids: list[str], *, reach: Reach) -> dict[str, tuple[str, bytes]]:
+        """(content type, body) by SHA-2 of every attachment body that one of these statements
+        (voided or not) within reach carried. Never by hash alone: declaring a hash
+        somewhere gives no one its body."""
 
     # -- documents (state, activity profile, agent profile) ---------------------------
+    # A ref outside reach (a state or agent profile document of an agent not in
+    # ``reach.owners``, an activity profile for a reach narrowed to owners) reads as absent,
+    # and a change to it raises Forbidden.
     @abc.abstractmethod
-    def get_document(self, ref: DocumentRef) -> Document | None: ...
+    def get_document(self, ref: DocumentRef, *, reach: Reach) -> Document | None: ...
 
     @abc.abstractmethod
-    def document_ids(self, ref: DocumentRef, since: str | None = None) -> list[tuple[str, str]]:
+    def document_ids(self, ref: DocumentRef, since: str | None = None, *, reach: Reach) -> list[tuple[str, str]]:
         """(id, updated) of every document in the ref's scope, updated after ``since`` if given."""
 
     @abc.abstractmethod
-    def change_document(self, ref: DocumentRef,
-                        change: Callable[[Document | None], Document | None]) -> Document | None:
+    def change_document(self, ref: DocumentRef, change: Callable[[Document | None], Document | None], *,
+                        reach: Reach) -> Document | None:
         """Atomically replace a document by ``change(current)``; ``None`` deletes it.
 
         ``change`` may raise (a failed precondition): then nothing changes.
         """
 
     @abc.abstractmethod
-    def delete_documents(self, ref: DocumentRef) -> int:
+    def delete_documents(self, ref: DocumentRef, *, reach: Reach) -> int:
         """Delete every document in the ref's scope; return how many."""
 
     @abc.abstractmethod
-    def agent_documents(self, agent: str) -> list[DocumentRef]:
+    def agent_documents(self, agent: str, *, reach: Reach) -> list[DocumentRef]:
         """The ref (with ``doc_id``) of every state and agent profile document keyed by the agent key.
 
         Whatever the activity or registration: what a person's export takes with them.
@@ -256,8 +274,8 @@ class Store(abc.ABC):
     def erase_person(self, person_id: int, *, erased_home_page: str) -> dict[str, int]:
         """Delete everything that belongs to a person, and their identifiers from what remains.
 
-        Deleted: statements whose actor (or actor's member) is one of their verified
-        identities, attachments no remaining statement declares, state and agent
+        Deleted: statements that belong to them (``actor:`` keys of their verified
+        identities), attachment bodies no remaining statement carried, state and agent
         profile documents keyed by those identities, their credentials, identities,
         items (and items that refer to them, ``ref == "person:<id>"``) and the person.
         In the statements that remain (where they were an instructor, a team member,
@@ -282,8 +300,8 @@ class Store(abc.ABC):
         items ``{kind, item_id, person_id, ref, body, created, updated}``; activities
         ``{activity_id, json}``; documents ``{kind, scope, doc_id, activity_id, agent, content_type,
         content, etag, updated}``; attachments ``{sha2, content_type, content}``; statements
-        ``{seq, id, stored, voided, voids, ref_target, authority_key, terms, json}`` in sequence
-        order, only those with ``seq > after``.
+        ``{seq, id, stored, voided, voids, ref_target, authority_key, terms, carries, json}`` in
+        sequence order, only those with ``seq > after``.
         """
 
     @abc.abstractmethod

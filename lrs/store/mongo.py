@@ -47,17 +47,19 @@ try:
 except ImportError:  # pragma: no cover - only the MongoDB store needs pymongo
     pymongo = None
 
+from lrs.access import Reach
 from lrs.auth.credentials import Credential
-from lrs.errors import Conflict, StoreUnavailable
+from lrs.errors import Conflict, Forbidden, StoreUnavailable
 from lrs.hookspecs import hookimpl
 from lrs.store.base import Identity, Item, Person, StatementPage, Store, StoredStatement
+from lrs.store.upgrade import carried_on_upgrade, loaded_carries, owner_keys_on_upgrade
 from lrs.store.sqlite import dumps
 from lrs.xapi.activities import merge_activity
 from lrs.xapi.agents import agent_key, agent_keys_with_members
 from lrs.xapi.attachments import declared_attachments
 from lrs.xapi.documents import AGENT_PROFILE, STATE, Document, DocumentRef
 from lrs.xapi.erasure import scrub
-from lrs.xapi.indexing import index_keys
+from lrs.xapi.indexing import OWNER, index_keys, inherited
 from lrs.xapi.query import StatementQuery, index_time
 from lrs.xapi.statements import PreparedStatement, same_statement
 
@@ -74,7 +76,7 @@ INDEXES = [
     ("statements", [("stored", 1), ("seq", 1)], {}),          # since / until to sequence bounds
     ("statements", [("authority_key", 1), ("seq", 1)], {}),   # statements/read/mine
     ("statements", [("owner", 1), ("seq", 1)], {}),           # the shard key's prefix
-    ("statements", [("sha2s", 1)], {"sparse": True}),         # erasure: is an attachment still declared?
+    ("statements", [("carries", 1)], {"sparse": True}),       # erasure: does a statement still carry a body?
     ("documents", [("kind", 1), ("scope", 1), ("doc_id", 1)], {"unique": True}),
     ("documents", [("agent", 1)], {"sparse": True}),
     ("attachment_chunks", [("sha2", 1), ("n", 1)], {"unique": True}),
@@ -104,8 +106,8 @@ def statement_owner(statement: dict) -> str:
     return agent_key(actor) or min(agent_keys_with_members(actor), default="")
 
 
-def _sha2s(statement: dict) -> list[str]:
-    return sorted({a["sha2"].lower() for a in declared_attachments(statement) if "sha2" in a})
+#: 3: ``actor:`` terms from a statement's own actor only, ``carries`` (see the SQLite store)
+SCHEMA_VERSION = 3
 
 
 def supports_transactions(client) -> bool:
@@ -143,6 +145,42 @@ class MongoStore(Store):
         for name in ("statements", "people"):
             self.db.counters.update_one({"_id": name}, {"$setOnInsert": {"seq": 0, "visible": 0, "stored": ""}},
                                         upsert=True)
+        empty = self.db.statements.find_one({}, {"_id": 1}) is None
+        self.db.meta.update_one({"_id": "schema"}, {"$setOnInsert": {"version": SCHEMA_VERSION if empty else 2}},
+                                upsert=True)
+        if self.db.meta.find_one({"_id": "schema"})["version"] < SCHEMA_VERSION:
+            self._upgrade_to_3()
+
+    def _upgrade_to_3(self) -> None:
+        """As SQLiteStore._upgrade_to_3: each step idempotent, the version set last, so an upgrade
+        interrupted is finished by opening the store again."""
+        db = self.db
+        declared: dict[str, list[tuple[int, dict]]] = {}
+        for doc in db.statements.find({}, {"owner": 1, "terms": 1, "body": 1, "seq": 1}).sort("seq", 1):
+            statement = json.loads(doc["body"])
+            owners = owner_keys_on_upgrade(statement, self._verified_keys_of)
+            terms = [t for t in doc["terms"] if not t.startswith(OWNER)] + [OWNER + k for k in owners]
+            db.statements.update_one({"_id": doc["_id"], "owner": doc["owner"]},
+                                     {"$set": {"terms": list(dict.fromkeys(terms))}, "$unset": {"sha2s": ""}})
+            for attachment in declared_attachments(statement):
+                if "sha2" in attachment:
+                    declared.setdefault(attachment["sha2"].lower(), []).append(
+                        ((doc["seq"], doc["_id"], doc["owner"]), attachment))
+        present = {d["_id"] for d in db.attachments.find({}, {"_id": 1})}
+        for sha2, uses in declared.items():
+            if sha2 not in present:
+                continue
+            for seq, statement_id, owner in carried_on_upgrade(uses):
+                db.statements.update_one({"_id": statement_id, "owner": owner}, {"$addToSet": {"carries": sha2}})
+        db.meta.update_one({"_id": "schema"}, {"$set": {"version": SCHEMA_VERSION}})
+
+    def _verified_keys_of(self, agent: dict) -> tuple[str, ...] | None:
+        key = agent_key(agent)
+        found = self.db.identities.find_one({"key": key, "verified_by": {"$ne": None}}) if key else None
+        if found is None:
+            return None
+        return tuple(d["key"] for d in self.db.identities.find({"person_id": found["person_id"],
+                                                               "verified_by": {"$ne": None}}))
 
     def close(self) -> None:
         self.client.close()
@@ -269,8 +307,8 @@ class MongoStore(Store):
             prepared.stamp(moment)
             terms = list(prepared.keys)
             if prepared.ref_target:
-                # Filter conditions for StatementRefs: found by its target's terms too
-                terms = list(dict.fromkeys(terms + self._terms_of(s, prepared.ref_target, docs)))
+                # Filter conditions for StatementRefs: found by its target's terms too (not its owners)
+                terms = list(dict.fromkeys(terms + inherited(self._terms_of(s, prepared.ref_target, docs))))
             owner = statement_owner(prepared.statement)
             waiting = later.pop(prepared.id)
             voided_by = guard.get("voided_by") or waiting["voided_by"]
@@ -278,8 +316,8 @@ class MongoStore(Store):
                    "voided": prepared.voids is None and voided_by is not None, "voids": prepared.voids,
                    "ref_target": prepared.ref_target, "authority_key": prepared.authority_key, "terms": terms,
                    "body": dumps(prepared.statement)}
-            if sha2s := _sha2s(prepared.statement):
-                doc["sha2s"] = sha2s
+            if prepared.carries:
+                doc["carries"] = list(prepared.carries)
             docs[prepared.id] = doc
             guards[prepared.id] = {"_id": prepared.id, "owner": owner, "seq": doc["seq"]}
             if voided_by:
@@ -289,10 +327,11 @@ class MongoStore(Store):
             for referrer in list(guard.get("referrers", ())) + waiting["referrers"]:
                 # a statement that arrived before the one it targets inherits its terms now
                 if referrer["id"] in docs:
-                    docs[referrer["id"]]["terms"] = list(dict.fromkeys(docs[referrer["id"]]["terms"] + terms))
+                    docs[referrer["id"]]["terms"] = list(dict.fromkeys(docs[referrer["id"]]["terms"]
+                                                                       + inherited(terms)))
                 else:
                     db.statements.update_one({"_id": referrer["id"], "owner": referrer["owner"]},
-                                             {"$addToSet": {"terms": {"$each": terms}}}, session=s)
+                                             {"$addToSet": {"terms": {"$each": inherited(terms)}}}, session=s)
             if prepared.ref_target in later:
                 later[prepared.ref_target]["referrers"].append({"id": prepared.id, "owner": owner})
             elif prepared.ref_target and not self._present(s, prepared.ref_target, docs):
@@ -376,12 +415,27 @@ class MongoStore(Store):
             pass  # stored meanwhile by another batch: the same bytes
 
     # -- reading statements --------------------------------------------------------------------
-    def get_statement(self, statement_id: str, *, voided: bool = False) -> StoredStatement | None:
+    @staticmethod
+    def _within(reach: Reach) -> dict | None:
+        """The condition that keeps a query within reach; None: nothing is."""
+        conditions = {}
+        if reach.authority_key is not None:
+            conditions["authority_key"] = reach.authority_key
+        if reach.owners is not None:
+            if not reach.owners:
+                return None
+            conditions["terms"] = {"$in": [OWNER + k for k in reach.owners]}
+        return conditions
+
+    def get_statement(self, statement_id: str, *, reach: Reach, voided: bool = False) -> StoredStatement | None:
         statement_id = statement_id.lower()
+        within = self._within(reach)
+        if within is None:
+            return None
         guard = self.db.statement_ids.find_one({"_id": statement_id}, {"owner": 1, "seq": 1})
         if guard is None or "seq" not in guard:
             return None
-        doc = self.db.statements.find_one({"_id": statement_id, "owner": guard["owner"]},
+        doc = self.db.statements.find_one({"_id": statement_id, "owner": guard["owner"], **within},
                                           {"body": 1, "stored": 1, "voided": 1, "authority_key": 1})
         if doc is None or bool(doc["voided"]) != voided:
             return None
@@ -397,7 +451,17 @@ class MongoStore(Store):
                                           sort=[("stored", -1), ("seq", -1)])
         return doc["seq"] if doc else 0
 
-    def query_statements(self, query: StatementQuery, limit: int) -> StatementPage:
+    def reachable_ids(self, statement_ids: list[str], *, reach: Reach) -> set[str]:
+        within = self._within(reach)
+        if within is None or not statement_ids:
+            return set()
+        ids = [i.lower() for i in dict.fromkeys(statement_ids)]
+        return {d["_id"] for d in self.db.statements.find({"_id": {"$in": ids}, **within}, {"_id": 1})}
+
+    def query_statements(self, query: StatementQuery, limit: int, *, reach: Reach) -> StatementPage:
+        within = self._within(reach)
+        if within is None:
+            return StatementPage([], None)
         upto = query.upto if query.upto is not None else self._counter().get("visible", 0)
         low, high = query.seq_window(upto, self._seq_at)
         if low >= high:
@@ -406,12 +470,8 @@ class MongoStore(Store):
         keys = query.index_keys()
         if keys:
             conditions.append({"terms": {"$all": keys}})
-        if query.authority_key is not None:
-            conditions.append({"authority_key": query.authority_key})
-        if query.owners is not None:
-            if not query.owners:
-                return StatementPage([], None)
-            conditions.append({"terms": {"$in": ["actor:" + k for k in query.owners]}})
+        if within:
+            conditions.append(within)
         cursor = self.db.statements.find(
             {"$and": conditions} if len(conditions) > 1 else conditions[0],
             {"body": 1, "stored": 1, "seq": 1},
@@ -435,9 +495,19 @@ class MongoStore(Store):
         moment = _parse_index_time(stored) - dt.timedelta(milliseconds=1)
         return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
-    def get_attachments(self, hashes: list[str]) -> dict[str, tuple[str, bytes]]:
+    def get_attachments(self, statement_ids: list[str], *, reach: Reach) -> dict[str, tuple[str, bytes]]:
+        within = self._within(reach)
+        if within is None or not statement_ids:
+            return {}
+        ids = [i.lower() for i in dict.fromkeys(statement_ids)]
+        hashes = {sha2 for d in self.db.statements.find({"_id": {"$in": ids}, "carries": {"$exists": True}, **within},
+                                                         {"carries": 1})
+                  for sha2 in d["carries"]}
+        return self._bodies(sorted(hashes))
+
+    def _bodies(self, hashes: list[str]) -> dict[str, tuple[str, bytes]]:
         found = {}
-        for doc in self.db.attachments.find({"_id": {"$in": list(dict.fromkeys(hashes))}}):
+        for doc in self.db.attachments.find({"_id": {"$in": hashes}}):
             if "content" in doc:
                 content = bytes(doc["content"])
             else:
@@ -457,19 +527,32 @@ class MongoStore(Store):
             return None
         return Document(doc["content_type"], bytes(doc["content"]), doc["etag"], doc["updated"])
 
-    def get_document(self, ref: DocumentRef) -> Document | None:
+    @staticmethod
+    def _document_within(ref: DocumentRef, reach: Reach, change: bool = False) -> bool:
+        if reach.reaches_agent(ref.agent):
+            return True
+        if change:
+            raise Forbidden("this document is not within this reader's reach", location="agent")
+        return False
+
+    def get_document(self, ref: DocumentRef, *, reach: Reach) -> Document | None:
+        if not self._document_within(ref, reach):
+            return None
         return self._document(self.db.documents.find_one(self._key(ref)))
 
-    def document_ids(self, ref: DocumentRef, since: str | None = None) -> list[tuple[str, str]]:
+    def document_ids(self, ref: DocumentRef, since: str | None = None, *, reach: Reach) -> list[tuple[str, str]]:
+        if not self._document_within(ref, reach):
+            return []
         selector: dict = {"kind": ref.kind, "scope": ref.scope}
         if since is not None:
             selector["updated"] = {"$gt": since}
         return [(d["doc_id"], d["updated"]) for d in
                 self.db.documents.find(selector, {"doc_id": 1, "updated": 1}).sort("doc_id", 1)]
 
-    def change_document(self, ref, change, attempts: int = 50):
+    def change_document(self, ref, change, *, reach, attempts: int = 50):
         """Compare and swap on (etag, updated): ``change`` decides against the document as it is,
         and the write happens only if nobody changed it meanwhile; otherwise decide again."""
+        self._document_within(ref, reach, change=True)
         key = self._key(ref)
         for attempt in range(attempts):
             row = self.db.documents.find_one(key)
@@ -493,10 +576,13 @@ class MongoStore(Store):
             time.sleep(0.001 * attempt)
         raise StoreUnavailable("the document kept changing; try again")
 
-    def delete_documents(self, ref: DocumentRef) -> int:
+    def delete_documents(self, ref: DocumentRef, *, reach: Reach) -> int:
+        self._document_within(ref, reach, change=True)
         return self.db.documents.delete_many({"kind": ref.kind, "scope": ref.scope}).deleted_count
 
-    def agent_documents(self, agent: str) -> list[DocumentRef]:
+    def agent_documents(self, agent: str, *, reach: Reach) -> list[DocumentRef]:
+        if not reach.reaches_agent(agent):
+            return []
         refs = []
         for d in self.db.documents.find({"agent": agent, "kind": {"$in": [STATE, AGENT_PROFILE]}},
                                         {"kind": 1, "scope": 1, "doc_id": 1}).sort(
@@ -686,9 +772,9 @@ class MongoStore(Store):
         hashes: set[str] = set()
         if keys:
             with self._thread_lock:
-                for doc in list(db.statements.find({"terms": {"$in": ["actor:" + k for k in keys]}},
-                                                   {"owner": 1, "sha2s": 1})):
-                    hashes.update(doc.get("sha2s", ()))
+                for doc in list(db.statements.find({"terms": {"$in": [OWNER + k for k in keys]}},
+                                                   {"owner": 1, "carries": 1})):
+                    hashes.update(doc.get("carries", ()))
                     db.statements.delete_one({"_id": doc["_id"], "owner": doc["owner"]})
                     db.statement_ids.delete_one({"_id": doc["_id"]})
                     counts["statements"] += 1
@@ -700,8 +786,8 @@ class MongoStore(Store):
                     db.statements.update_one({"_id": doc["_id"], "owner": doc["owner"]},
                                              {"$set": {"body": dumps(statement), "terms": terms}})
                     counts["statements_scrubbed"] += 1
-            for sha2 in hashes:
-                if db.statements.find_one({"sha2s": sha2}, {"_id": 1}) is None:
+            for sha2 in hashes:  # a body no remaining statement carried is readable by no one: gone
+                if db.statements.find_one({"carries": sha2}, {"_id": 1}) is None:
                     counts["attachments"] += db.attachments.delete_one({"_id": sha2}).deleted_count
                     db.attachment_chunks.delete_many({"sha2": sha2})
             counts["documents"] = db.documents.delete_many({"agent": {"$in": sorted(keys)}}).deleted_count
@@ -719,7 +805,8 @@ class MongoStore(Store):
             for d in db.statements.find({"seq": {"$gt": after}}).sort("seq", 1).batch_size(1000):
                 yield {"seq": d["seq"], "id": d["_id"], "stored": d["stored"], "voided": bool(d["voided"]),
                        "voids": d.get("voids"), "ref_target": d.get("ref_target"),
-                       "authority_key": d.get("authority_key"), "terms": list(d["terms"]), "json": d["body"]}
+                       "authority_key": d.get("authority_key"), "terms": list(d["terms"]),
+                       "carries": list(d.get("carries", ())), "json": d["body"]}
         elif kind == "people":
             for d in db.people.find().sort("_id", 1):
                 yield {"id": d["_id"], "username": d["username"], "email": d.get("email"),
@@ -750,7 +837,7 @@ class MongoStore(Store):
                     "content": bytes(d["content"])}
         elif kind == "attachments":
             for d in db.attachments.find({}, {"_id": 1}).sort("_id", 1):
-                content_type, content = self.get_attachments([d["_id"]])[d["_id"]]
+                content_type, content = self._bodies([d["_id"]])[d["_id"]]
                 yield {"sha2": d["_id"], "content_type": content_type, "content": content}
         else:
             raise ValueError(f"no such record kind: {kind!r}")
@@ -797,8 +884,8 @@ class MongoStore(Store):
             doc = {"_id": r["id"], "seq": r["seq"], "owner": statement_owner(statement), "stored": r["stored"],
                    "voided": r["voided"], "voids": r["voids"], "ref_target": r["ref_target"],
                    "authority_key": r["authority_key"], "terms": r["terms"], "body": r["json"]}
-            if sha2s := _sha2s(statement):
-                doc["sha2s"] = sha2s
+            if carries := loaded_carries(r):
+                doc["carries"] = carries
             docs.append(doc)
         if not docs:
             return

@@ -24,16 +24,18 @@ from pathlib import Path
 
 import orjson
 
+from lrs.access import Reach
 from lrs.auth.credentials import Credential
-from lrs.errors import Conflict, StoreUnavailable
+from lrs.errors import Conflict, Forbidden, StoreUnavailable
 from lrs.hookspecs import hookimpl
 from lrs.store.base import Identity, Item, Person, StatementPage, Store, StoredStatement
+from lrs.store.upgrade import carried_on_upgrade, loaded_carries, owner_keys_on_upgrade
 from lrs.xapi.activities import adds_nothing, merge_activity
 from lrs.xapi.agents import agent_key
 from lrs.xapi.attachments import declared_attachments
 from lrs.xapi.erasure import scrub
 from lrs.xapi.formats import needs_downgrade
-from lrs.xapi.indexing import index_keys
+from lrs.xapi.indexing import OWNER, index_keys, inherited
 from lrs.xapi.documents import AGENT_PROFILE, STATE, Document, DocumentRef
 from lrs.xapi.query import StatementQuery
 from lrs.xapi.statements import PreparedStatement, same_statement
@@ -121,12 +123,20 @@ CREATE TABLE IF NOT EXISTS items (
     updated TEXT NOT NULL,
     PRIMARY KEY (kind, item_id)
 );
+CREATE TABLE IF NOT EXISTS statement_attachments (
+    seq INTEGER NOT NULL,
+    sha2 TEXT NOT NULL,
+    PRIMARY KEY (seq, sha2)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS statement_attachments_sha2 ON statement_attachments (sha2);
 CREATE INDEX IF NOT EXISTS items_person ON items (kind, person_id);
 CREATE INDEX IF NOT EXISTS items_ref ON items (kind, ref) WHERE ref IS NOT NULL;
 """
 
 #: 2: statements are also indexed by ``actor:`` (whom they belong to); a version 1 store is upgraded on open
-SCHEMA_VERSION = "2"
+#: 3: ``actor:`` keys from a statement's own actor only (not inherited by StatementRef, a person's writes
+#: theirs alone), and which statements carried which attachment bodies (statement_attachments)
+SCHEMA_VERSION = "3"
 
 
 def dumps(value) -> str:
@@ -273,8 +283,11 @@ class SQLiteStore(Store):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        if conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "1":
+        version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+        if version == "1":
             self._upgrade_to_2()
+        if version in ("1", "2"):
+            self._upgrade_to_3()
 
     def _upgrade_to_2(self) -> None:
         """Add the ``actor:`` index keys to statements stored before people owned records."""
@@ -291,6 +304,46 @@ class SQLiteStore(Store):
                                  [(t, seq) for t in new])
                 conn.execute("UPDATE statements SET terms = ? WHERE seq = ?", (",".join(map(str, merged)), seq))
             conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+
+    def _upgrade_to_3(self) -> None:
+        """Ownership from a statement's own actor (docs/ownership.md): drop ``actor:`` keys inherited
+        through StatementRefs, narrow a person's writes to their identities, and record which
+        statements carried each attachment body (lrs.xapi.upgrade says how that is inferred)."""
+        with self._write() as conn:
+            if conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] != "2":
+                return
+            names = dict(conn.execute("SELECT id, term FROM terms"))
+            declared: dict[str, list[tuple[int, dict]]] = {}
+            for seq, terms, body in conn.execute("SELECT seq, terms, body FROM statements").fetchall():
+                statement = json.loads(body)
+                old = [int(t) for t in terms.split(",") if t]
+                kept = [t for t in old if not names.get(t, "").startswith(OWNER)]
+                owners = owner_keys_on_upgrade(statement, self._verified_keys_of)
+                new = list(dict.fromkeys(kept + [self._term_id(conn, OWNER + k, create=True) for k in owners]))
+                conn.executemany("DELETE FROM statement_index WHERE term = ? AND seq = ?",
+                                 [(t, seq) for t in old if t not in new])
+                conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)",
+                                 [(t, seq) for t in new])
+                conn.execute("UPDATE statements SET terms = ? WHERE seq = ?", (",".join(map(str, new)), seq))
+                for attachment in declared_attachments(statement):
+                    if "sha2" in attachment:
+                        declared.setdefault(attachment["sha2"].lower(), []).append((seq, attachment))
+            present = {r[0] for r in conn.execute("SELECT sha2 FROM attachments")}
+            rows = [(seq, sha2) for sha2, uses in declared.items() if sha2 in present
+                    for seq in carried_on_upgrade(uses)]
+            conn.executemany("INSERT OR IGNORE INTO statement_attachments (seq, sha2) VALUES (?, ?)", rows)
+            conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        self._terms.clear()
+
+    def _verified_keys_of(self, agent: dict) -> tuple[str, ...] | None:
+        """The verified identity keys of the person one of whose identities ``agent`` is (upgrade only)."""
+        key = agent_key(agent)
+        row = self.conn.execute("SELECT person_id FROM identities WHERE key = ? AND verified_by IS NOT NULL",
+                                (key,)).fetchone() if key else None
+        if row is None:
+            return None
+        return tuple(r[0] for r in self.conn.execute(
+            "SELECT key FROM identities WHERE person_id = ? AND verified_by IS NOT NULL", (row[0],)))
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -381,7 +434,8 @@ class SQLiteStore(Store):
         index_rows: list[tuple[int, int]] = []
         # what this batch has stored so far (the rows a per-statement query would also find)
         stored_bodies: dict[str, str] = {}
-        stored_terms: dict[str, list[int]] = {}
+        stored_terms: dict[str, list[int]] = {}  # the keys a referring statement inherits
+        carried_rows: list[tuple[int, str]] = []
         voided_here: set[str] = set()
         targeted_here: set[str] = set()
         ids = [prepared.id for prepared in statements]
@@ -412,19 +466,21 @@ class SQLiteStore(Store):
                 voided_already = prepared.voids is None and (prepared.id in voided_before
                                                              or prepared.id in voided_here)
                 term_ids = []
+                inheritable = []  # what a statement referring to this one inherits: never its owners
                 for term in prepared.keys:
                     term_id = self._term_id(conn, term, create=True)
                     new_terms[term] = term_id
                     term_ids.append(term_id)
+                    if not term.startswith(OWNER):
+                        inheritable.append(term_id)
                 if prepared.ref_target:
                     # Filter conditions for StatementRefs: a targeting statement is found by its target's terms
                     target_terms = stored_terms.get(prepared.ref_target)
                     if target_terms is None:
-                        target = conn.execute("SELECT terms FROM statements WHERE id = ?",
-                                              (prepared.ref_target,)).fetchone()
-                        target_terms = [int(t) for t in target[0].split(",")] if target and target[0] else []
+                        target_terms = self._inheritable_terms(conn, prepared.ref_target)
                     if target_terms:
                         term_ids = list(dict.fromkeys(term_ids + target_terms))
+                        inheritable = list(dict.fromkeys(inheritable + target_terms))
                 body = dumps(prepared.statement)
                 v2_context = v2_context or needs_downgrade(body)
                 seq = conn.execute(
@@ -434,17 +490,17 @@ class SQLiteStore(Store):
                      prepared.authority_key, ",".join(map(str, term_ids)), body),
                 ).fetchone()[0]
                 index_rows.extend((term_id, seq) for term_id in term_ids)
+                carried_rows.extend((seq, sha2) for sha2 in prepared.carries)
                 if prepared.id in targeted_before or prepared.id in targeted_here:
-                    for referrer, referrer_terms in conn.execute(
-                            "SELECT seq, terms FROM statements WHERE ref_target = ?", (prepared.id,)).fetchall():
+                    for referrer, referrer_id, referrer_terms in conn.execute(
+                            "SELECT seq, id, terms FROM statements WHERE ref_target = ?", (prepared.id,)).fetchall():
                         # a statement that arrived before the one it targets inherits its terms now
-                        merged = list(dict.fromkeys([int(t) for t in referrer_terms.split(",") if t] + term_ids))
+                        merged = list(dict.fromkeys([int(t) for t in referrer_terms.split(",") if t] + inheritable))
                         conn.execute("UPDATE statements SET terms = ? WHERE seq = ?",
                                      (",".join(map(str, merged)), referrer))
-                        index_rows.extend((term_id, referrer) for term_id in term_ids)
-                        for referrer_id, in conn.execute("SELECT id FROM statements WHERE seq = ?", (referrer,)):
-                            if referrer_id in stored_terms:
-                                stored_terms[referrer_id] = merged
+                        index_rows.extend((term_id, referrer) for term_id in inheritable)
+                        if referrer_id in stored_terms:
+                            stored_terms[referrer_id] = list(dict.fromkeys(stored_terms[referrer_id] + inheritable))
                 definitions.extend(prepared.definitions)
                 if prepared.voids:
                     conn.execute(
@@ -454,9 +510,12 @@ class SQLiteStore(Store):
                 if prepared.ref_target:
                     targeted_here.add(prepared.ref_target)
                 stored_bodies[prepared.id] = body
-                stored_terms[prepared.id] = term_ids
+                stored_terms[prepared.id] = inheritable
                 new_ids.append(prepared.id)
             conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)", index_rows)
+            if carried_rows:
+                conn.executemany("INSERT OR IGNORE INTO statement_attachments (seq, sha2) VALUES (?, ?)",
+                                 carried_rows)
             if definitions:
                 self._define_activities(conn, definitions)
             if v2_context:
@@ -467,6 +526,18 @@ class SQLiteStore(Store):
         return new_ids
 
     @staticmethod
+    def _inheritable_terms(conn, statement_id: str) -> list[int]:
+        """The term ids a statement referring to this one inherits (its terms but its owners)."""
+        row = conn.execute("SELECT terms FROM statements WHERE id = ?", (statement_id,)).fetchone()
+        ids = [int(t) for t in row[0].split(",") if t] if row and row[0] else []
+        if not ids:
+            return []
+        owners = {r[0] for r in conn.execute(
+            f"SELECT id FROM terms WHERE id IN ({','.join('?' * len(ids))}) AND substr(term, 1, 6) = 'actor:'",
+            ids)}
+        return [t for t in ids if t not in owners]
+
+    @staticmethod
     def _rows_in(conn, sql: str, values: list, chunk: int = 500) -> list[tuple]:
         """``sql`` with ``IN ({})`` over ``values``, a chunk at a time (SQLite bounds parameters)."""
         rows: list[tuple] = []
@@ -475,13 +546,47 @@ class SQLiteStore(Store):
             rows += conn.execute(sql.format(",".join("?" * len(part))), part).fetchall()
         return rows
 
-    def get_statement(self, statement_id: str, *, voided: bool = False) -> StoredStatement | None:
-        row = self.conn.execute(
-            "SELECT id, body, stored, voided, authority_key FROM statements WHERE id = ?", (statement_id.lower(),)
-        ).fetchone()
+    def _reach_sql(self, conn, reach: Reach, seq_col: str) -> tuple[str, list] | None:
+        """The condition (SQL, parameters) that keeps a query within reach; None: nothing is."""
+        sql, params = [], []
+        if reach.authority_key is not None:
+            sql.append("AND s.authority_key = ?")
+            params.append(reach.authority_key)
+        if reach.owners is not None:
+            owner_ids = [t for t in (self._term_id(conn, OWNER + k, create=False) for k in reach.owners)
+                         if t is not None]
+            if not owner_ids:
+                return None
+            sql.append(f"AND EXISTS (SELECT 1 FROM statement_index o WHERE o.seq = {seq_col}"
+                       f" AND o.term IN ({','.join('?' * len(owner_ids))}))")
+            params.extend(owner_ids)
+        return " ".join(sql), params
+
+    def get_statement(self, statement_id: str, *, reach: Reach, voided: bool = False) -> StoredStatement | None:
+        conn = self.conn
+        within = self._reach_sql(conn, reach, "s.seq")
+        if within is None:
+            return None
+        row = conn.execute(
+            "SELECT s.id, s.body, s.stored, s.voided, s.authority_key FROM statements s WHERE s.id = ? "
+            + within[0], [statement_id.lower(), *within[1]]).fetchone()
         if row is None or bool(row[3]) != voided:
             return None
         return StoredStatement(id=row[0], json=row[1], stored=row[2], voided=bool(row[3]), authority_key=row[4])
+
+    def reachable_ids(self, statement_ids: list[str], *, reach: Reach) -> set[str]:
+        conn = self.conn
+        within = self._reach_sql(conn, reach, "s.seq")
+        if within is None or not statement_ids:
+            return set()
+        found: set[str] = set()
+        ids = [i.lower() for i in dict.fromkeys(statement_ids)]
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            found.update(r[0] for r in conn.execute(
+                f"SELECT s.id FROM statements s WHERE s.id IN ({','.join('?' * len(part))}) " + within[0],
+                [*part, *within[1]]))
+        return found
 
     def _seq_at(self, conn, stored: str) -> int:
         """The last sequence number stored at or before ``stored`` (0 if none)."""
@@ -489,7 +594,7 @@ class SQLiteStore(Store):
                            (stored,)).fetchone()
         return row[0] if row else 0
 
-    def query_statements(self, query: StatementQuery, limit: int) -> StatementPage:
+    def query_statements(self, query: StatementQuery, limit: int, *, reach: Reach) -> StatementPage:
         conn = self.conn
         upto = query.upto
         if upto is None:
@@ -519,17 +624,11 @@ class SQLiteStore(Store):
             params = []
         sql.append(f"AND {seq_col} > ? AND {seq_col} <= ? AND s.voided = 0")
         params += [low, high]
-        if query.authority_key is not None:
-            sql.append("AND s.authority_key = ?")
-            params.append(query.authority_key)
-        if query.owners is not None:
-            owner_ids = [t for t in (self._term_id(conn, "actor:" + k, create=False) for k in query.owners)
-                         if t is not None]
-            if not owner_ids:
-                return StatementPage([], None)
-            sql.append(f"AND EXISTS (SELECT 1 FROM statement_index o WHERE o.seq = {seq_col}"
-                       f" AND o.term IN ({','.join('?' * len(owner_ids))}))")
-            params.extend(owner_ids)
+        within = self._reach_sql(conn, reach, seq_col)
+        if within is None:
+            return StatementPage([], None)
+        sql.append(within[0])
+        params.extend(within[1])
         sql.append(f"ORDER BY {seq_col} {'ASC' if query.ascending else 'DESC'} LIMIT ?")
         params.append(limit + 1)
         rows = conn.execute(" ".join(sql), params).fetchall()
@@ -546,17 +645,34 @@ class SQLiteStore(Store):
     def statement_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM statements").fetchone()[0]
 
-    def get_attachments(self, hashes: list[str]) -> dict[str, tuple[str, bytes]]:
+    def get_attachments(self, statement_ids: list[str], *, reach: Reach) -> dict[str, tuple[str, bytes]]:
+        conn = self.conn
+        within = self._reach_sql(conn, reach, "s.seq")
+        if within is None or not statement_ids:
+            return {}
         found = {}
-        for sha2 in dict.fromkeys(hashes):
-            row = self.conn.execute("SELECT content_type, content FROM attachments WHERE sha2 = ?",
-                                    (sha2,)).fetchone()
-            if row:
-                found[sha2] = (row[0], bytes(row[1]))
+        ids = [i.lower() for i in dict.fromkeys(statement_ids)]
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            for sha2, content_type, content in conn.execute(
+                    "SELECT DISTINCT a.sha2, a.content_type, a.content FROM statements s"
+                    " JOIN statement_attachments c ON c.seq = s.seq JOIN attachments a ON a.sha2 = c.sha2"
+                    f" WHERE s.id IN ({','.join('?' * len(part))}) " + within[0], [*part, *within[1]]):
+                found[sha2] = (content_type, bytes(content))
         return found
 
     # -- documents -------------------------------------------------------------------
-    def get_document(self, ref: DocumentRef) -> Document | None:
+    @staticmethod
+    def _within(ref: DocumentRef, reach: Reach, change: bool = False) -> bool:
+        if reach.reaches_agent(ref.agent):
+            return True
+        if change:
+            raise Forbidden("this document is not within this reader's reach", location="agent")
+        return False
+
+    def get_document(self, ref: DocumentRef, *, reach: Reach) -> Document | None:
+        if not self._within(ref, reach):
+            return None
         return self._document(self.conn, ref)
 
     @staticmethod
@@ -567,7 +683,9 @@ class SQLiteStore(Store):
         ).fetchone()
         return Document(row[0], bytes(row[1]), row[2], row[3]) if row else None
 
-    def document_ids(self, ref: DocumentRef, since: str | None = None) -> list[tuple[str, str]]:
+    def document_ids(self, ref: DocumentRef, since: str | None = None, *, reach: Reach) -> list[tuple[str, str]]:
+        if not self._within(ref, reach):
+            return []
         sql = "SELECT doc_id, updated FROM documents WHERE kind = ? AND scope = ?"
         params: list = [ref.kind, ref.scope]
         if since is not None:
@@ -575,7 +693,8 @@ class SQLiteStore(Store):
             params.append(since)
         return [(r[0], r[1]) for r in self.conn.execute(sql + " ORDER BY doc_id", params)]
 
-    def change_document(self, ref, change):
+    def change_document(self, ref, change, *, reach):
+        self._within(ref, reach, change=True)
         with self._write() as conn:
             new = change(self._document(conn, ref))
             if new is None:
@@ -590,12 +709,15 @@ class SQLiteStore(Store):
                 )
         return new
 
-    def delete_documents(self, ref: DocumentRef) -> int:
+    def delete_documents(self, ref: DocumentRef, *, reach: Reach) -> int:
+        self._within(ref, reach, change=True)
         with self._write() as conn:
             return conn.execute("DELETE FROM documents WHERE kind = ? AND scope = ?",
                                 (ref.kind, ref.scope)).rowcount
 
-    def agent_documents(self, agent: str) -> list[DocumentRef]:
+    def agent_documents(self, agent: str, *, reach: Reach) -> list[DocumentRef]:
+        if not reach.reaches_agent(agent):
+            return []
         rows = self.conn.execute(
             "SELECT kind, scope, doc_id FROM documents WHERE agent = ? AND kind IN (?, ?) ORDER BY kind, scope, doc_id",
             (agent, STATE, AGENT_PROFILE))
@@ -848,9 +970,10 @@ class SQLiteStore(Store):
             keys = {r[0] for r in conn.execute(
                 "SELECT key FROM identities WHERE person_id = ? AND verified_by IS NOT NULL", (person_id,))}
             hashes: set[str] = set()
-            for seq in self._seqs_with_terms(conn, ["actor:" + k for k in keys]):
-                body, terms = conn.execute("SELECT body, terms FROM statements WHERE seq = ?", (seq,)).fetchone()
-                hashes.update(a["sha2"].lower() for a in declared_attachments(json.loads(body)) if "sha2" in a)
+            for seq in self._seqs_with_terms(conn, [OWNER + k for k in keys]):
+                terms = conn.execute("SELECT terms FROM statements WHERE seq = ?", (seq,)).fetchone()[0]
+                hashes.update(r[0] for r in conn.execute(
+                    "DELETE FROM statement_attachments WHERE seq = ? RETURNING sha2", (seq,)))
                 conn.executemany("DELETE FROM statement_index WHERE term = ? AND seq = ?",
                                  [(int(t), seq) for t in terms.split(",") if t])
                 conn.execute("DELETE FROM statements WHERE seq = ?", (seq,))
@@ -858,8 +981,8 @@ class SQLiteStore(Store):
             for seq in self._seqs_with_terms(conn, ["ragent:" + k for k in keys]):
                 self._scrub_statement(conn, seq, keys, erased_home_page)
                 counts["statements_scrubbed"] += 1
-            for sha2 in hashes:
-                if conn.execute("SELECT 1 FROM statements WHERE instr(body, ?) LIMIT 1", (sha2,)).fetchone() is None:
+            for sha2 in hashes:  # a body no remaining statement carried is readable by no one: gone
+                if conn.execute("SELECT 1 FROM statement_attachments WHERE sha2 = ? LIMIT 1", (sha2,)).fetchone() is None:
                     counts["attachments"] += conn.execute("DELETE FROM attachments WHERE sha2 = ?", (sha2,)).rowcount
             for key in keys:
                 counts["documents"] += conn.execute("DELETE FROM documents WHERE agent = ?", (key,)).rowcount
@@ -935,14 +1058,16 @@ class SQLiteStore(Store):
     def _dump_statements(self, after: int):
         conn = sqlite3.connect(self.path) if self.path != ":memory:" else self.conn  # its own read snapshot
         names = dict(conn.execute("SELECT id, term FROM terms"))
-        cursor = conn.execute("SELECT seq, id, stored, voided, voids, ref_target, authority_key, terms, body"
-                              " FROM statements WHERE seq > ? ORDER BY seq", (after,))
+        cursor = conn.execute("SELECT seq, id, stored, voided, voids, ref_target, authority_key, terms, body,"
+                              " (SELECT group_concat(sha2) FROM statement_attachments c WHERE c.seq = s.seq)"
+                              " FROM statements s WHERE seq > ? ORDER BY seq", (after,))
         try:
             while rows := cursor.fetchmany(1000):
-                for seq, sid, stored, voided, voids, ref_target, authority_key, terms, body in rows:
+                for seq, sid, stored, voided, voids, ref_target, authority_key, terms, body, carries in rows:
                     yield {"seq": seq, "id": sid, "stored": stored, "voided": bool(voided), "voids": voids,
                            "ref_target": ref_target, "authority_key": authority_key,
-                           "terms": [names[int(t)] for t in terms.split(",") if t], "json": body}
+                           "terms": [names[int(t)] for t in terms.split(",") if t],
+                           "carries": sorted(carries.split(",")) if carries else [], "json": body}
         finally:
             if conn is not self.conn:
                 conn.close()
@@ -981,6 +1106,8 @@ class SQLiteStore(Store):
                      r["authority_key"], ",".join(map(str, term_ids)), r["json"]))
                 conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)",
                                  [(term_id, r["seq"]) for term_id in term_ids])
+                conn.executemany("INSERT OR IGNORE INTO statement_attachments (seq, sha2) VALUES (?, ?)",
+                                 [(r["seq"], sha2) for sha2 in loaded_carries(r)])
                 if needs_downgrade(r["json"]):  # see may_hold_2_0_context
                     conn.execute("UPDATE meta SET value = '1' WHERE key = 'v2_context' AND value = '0'")
 

@@ -3,7 +3,7 @@
 Erasure deletes the statements that belong to a person; a statement of someone
 else may still name them (as instructor, team member, object, authority). There
 each of their Agent objects becomes an anonymous account, so nothing identifies
-them and the statement stays valid xAPI (../shared/OWNERSHIP.md, "Leaving and erasing").
+them and the statement stays valid xAPI (docs/ownership.md, "Leaving and erasing").
 """
 
 from __future__ import annotations

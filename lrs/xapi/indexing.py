@@ -4,12 +4,14 @@ into one lookup.
 Each key is ``kind:value``. ``agent:`` and ``activity:`` hold the actor/object
 matches of the ``agent`` and ``activity`` filters; ``ragent:`` and ``ractivity:``
 the broader matches of ``related_agents`` / ``related_activities``; ``actor:``
-the actor and, for a Group, its members: whom the statement belongs to
-(../shared/OWNERSHIP.md). Stores keep
-the keys in one index (key, sequence), so a filter is an ordered range scan.
-A statement that targets another by StatementRef also inherits the target's
-keys when stored (xAPI-Communication.md §2.1.3, "Filter Conditions for
-StatementRefs"); the store does that, because only it knows the target.
+whom the statement belongs to (docs/ownership.md): its actor and, for a Group
+actor, its members; for a statement a person wrote, only their own identities
+among those. Stores keep the keys in one index (key, sequence), so a filter is
+an ordered range scan. A statement that targets another by StatementRef also
+inherits the target's filter keys when stored (xAPI-Communication.md §2.1.3,
+"Filter Conditions for StatementRefs"), never its ``actor:`` keys: ownership
+comes from a statement's own actor. The store does the inheriting, because only
+it knows the target (:func:`inherited`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,23 @@ from __future__ import annotations
 from lrs.xapi.agents import agent_key, agent_keys_with_members
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
+#: the index keys that say whom a statement belongs to
+OWNER = "actor:"
+
+
+def inherited(keys) -> list:
+    """The keys a statement inherits from the one it targets by StatementRef: every filter key,
+    never an ownership key (one person's comment on another's record stays the commenter's)."""
+    return [k for k in keys if not k.startswith(OWNER)]
+
+
+def owner_keys_of(statement: dict, writer_owners=None) -> list[str]:
+    """Whom a statement belongs to, as agent keys: its actor and a Group actor's members, or,
+    when a person wrote it (``writer_owners``: their identity keys), only theirs among those."""
+    keys = agent_keys_with_members(statement.get("actor") or {})
+    if writer_owners is not None:
+        keys = [k for k in keys if k in writer_owners]
+    return keys
 
 
 def _activities(obj) -> list[str]:
@@ -39,8 +58,8 @@ def _context_keys(context: dict | None, ragents: set, ractivities: set) -> None:
         ractivities.update(_activities(activities))
 
 
-def index_keys(statement: dict) -> set[str]:
-    """Every key under which ``statement`` must be found."""
+def index_keys(statement: dict, owners=None) -> set[str]:
+    """Every key under which ``statement`` must be found; ``owners``: see :func:`owner_keys_of`."""
     agents: set[str] = set()
     ragents: set[str] = set()
     activities: set[str] = set()
@@ -51,9 +70,8 @@ def index_keys(statement: dict) -> set[str]:
     own = agent_key(actor)
     if own:
         agents.add(own)
-    owners = agent_keys_with_members(actor)
-    ragents.update(owners)
-    keys.update(f"actor:{k}" for k in owners)
+    ragents.update(agent_keys_with_members(actor))
+    keys.update(OWNER + k for k in owner_keys_of(statement, owners))
 
     obj = statement["object"]
     kind = obj.get("objectType", "Activity")

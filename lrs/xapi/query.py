@@ -28,8 +28,7 @@ ALL_PARAMS = FILTER_PARAMS + SINGLE_PARAMS + ("more",)
 
 #: the type of each field a ``more`` cursor carries back (it comes from the client, so it is checked)
 _CURSOR_TYPES = {
-    **{name: (str, type(None)) for name in ("agent", "verb", "activity", "registration", "since", "until",
-                                            "authority_key")},
+    **{name: (str, type(None)) for name in ("agent", "verb", "activity", "registration", "since", "until")},
     **{name: bool for name in ("related_agents", "related_activities", "ascending", "attachments")},
     "limit": int, "format": str, "after": int, "upto": int,
 }
@@ -42,7 +41,11 @@ def index_time(moment: dt.datetime) -> str:
 
 @dataclass(frozen=True)
 class StatementQuery:
-    """One query of the Statements resource, as stores answer it."""
+    """One query of the Statements resource, as stores answer it.
+
+    Whose statements it may find is not part of it: stores take the reader's
+    :class:`lrs.access.Reach` beside it, on every page, so no cursor carries it.
+    """
 
     agent: str | None = None           # agent key (lrs.xapi.agents.agent_key)
     verb: str | None = None
@@ -56,11 +59,6 @@ class StatementQuery:
     ascending: bool = False
     format: str = "exact"
     attachments: bool = False
-    #: only statements stored under this credential key (``statements/read/mine``)
-    authority_key: str | None = None
-    #: only statements that belong to one of these agent keys (a personal key's person);
-    #: never put in a cursor: the server applies it to every page from the credential
-    owners: tuple[str, ...] | None = None
     #: paging: continue after this sequence number, and never past ``upto``
     after: int | None = None
     upto: int | None = None
@@ -97,7 +95,7 @@ class StatementQuery:
         return low, high
 
     def to_cursor(self, after: int, upto: int) -> str:
-        data = {k: v for k, v in asdict(replace(self, after=after, upto=upto, owners=None)).items()
+        data = {k: v for k, v in asdict(replace(self, after=after, upto=upto)).items()
                 if v not in (None, False, "")}
         raw = json.dumps(data, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")

@@ -39,6 +39,9 @@ class PreparedStatement:
     fill_timestamp: bool = False
     #: activities whose definitions this statement may set (credential with the define scope)
     definitions: list[dict] = field(default_factory=list)
+    #: the SHA-2 of each attachment body this statement brought in its own request: only
+    #: through it (or another statement that brought it) is the body ever served
+    carries: list[str] = field(default_factory=list)
     stored: str = field(default="")  # index_time() form, set by stamp()
 
     def stamp(self, moment: dt.datetime) -> None:
@@ -52,8 +55,12 @@ class PreparedStatement:
 
 
 def prepare(statement: dict, *, authority: dict, authority_key: str | None, version: str,
-            statement_id: str | None = None, define: bool = False) -> PreparedStatement:
-    """Complete a validated statement with what the LRS sets, and derive its index keys."""
+            owners: tuple[str, ...] | None, statement_id: str | None = None,
+            define: bool = False) -> PreparedStatement:
+    """Complete a validated statement with what the LRS sets, and derive its index keys.
+
+    ``owners``: whom it belongs to when a person wrote it (from the access gate), None for a tool.
+    """
     if statement_id is not None:
         sent = statement.get("id")
         if sent is not None and sent.lower() != statement_id.lower():
@@ -72,7 +79,7 @@ def prepare(statement: dict, *, authority: dict, authority_key: str | None, vers
     return PreparedStatement(
         id=statement_id.lower(),
         statement=statement,
-        keys=index_keys(statement),
+        keys=index_keys(statement, owners),
         authority_key=authority_key,
         ref_target=statement_ref_target(statement),
         voids=voids,

@@ -1,4 +1,4 @@
-"""Personal keys (../shared/OWNERSHIP.md): each acts for one person, over their records only."""
+"""Personal keys (docs/ownership.md): each acts for one person, over their records only."""
 
 from __future__ import annotations
 

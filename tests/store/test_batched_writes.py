@@ -22,7 +22,12 @@ POOL = [str(uuid.UUID(int=n + 1)) for n in range(6)]
 
 
 class PerStatementStore(SQLiteStore):
-    """The algorithm before batching, kept verbatim as the reference."""
+    """The algorithm before batching, kept as the reference (with ownership keys never inherited)."""
+
+    def _not_owners(self, conn, term_ids):
+        names = dict(conn.execute(f"SELECT id, term FROM terms WHERE id IN ({','.join('?' * len(term_ids))})",
+                                  term_ids)) if term_ids else {}
+        return [t for t in term_ids if not names[t].startswith("actor:")]
 
     def store_statements(self, statements: list[PreparedStatement], attachments: dict | None = None) -> list[str]:
         new_ids: list[str] = []
@@ -60,7 +65,8 @@ class PerStatementStore(SQLiteStore):
                     target = conn.execute("SELECT terms FROM statements WHERE id = ?",
                                           (prepared.ref_target,)).fetchone()
                     if target and target[0]:
-                        term_ids = list(dict.fromkeys(term_ids + [int(t) for t in target[0].split(",")]))
+                        term_ids = list(dict.fromkeys(
+                            term_ids + self._not_owners(conn, [int(t) for t in target[0].split(",")])))
                 body = dumps(prepared.statement)
                 v2_context = v2_context or needs_downgrade(body)
                 seq = conn.execute(
@@ -74,11 +80,12 @@ class PerStatementStore(SQLiteStore):
                 for referrer, referrer_terms in conn.execute(
                         "SELECT seq, terms FROM statements WHERE ref_target = ?", (prepared.id,)).fetchall():
                     # a statement that arrived before the one it targets inherits its terms now
-                    merged = list(dict.fromkeys([int(t) for t in referrer_terms.split(",") if t] + term_ids))
+                    inheritable = self._not_owners(conn, term_ids)
+                    merged = list(dict.fromkeys([int(t) for t in referrer_terms.split(",") if t] + inheritable))
                     conn.execute("UPDATE statements SET terms = ? WHERE seq = ?",
                                  (",".join(map(str, merged)), referrer))
                     conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)",
-                                     [(term_id, referrer) for term_id in term_ids])
+                                     [(term_id, referrer) for term_id in inheritable])
                 definitions.extend(prepared.definitions)
                 if prepared.voids:
                     conn.execute(
@@ -145,7 +152,7 @@ def test_batched_lookups_store_what_per_statement_lookups_stored(tmp_path_factor
             for store in (batched, reference):
                 try:
                     items = [prepare(copy.deepcopy(body), authority=AUTHORITY, authority_key="tool",
-                                     version="2.0.0") for body in batch]
+                                     version="2.0.0", owners=None) for body in batch]
                 except Exception as error:  # noqa: BLE001 - the same for both
                     outcomes.append(type(error))
                     continue

@@ -14,6 +14,8 @@ from lrs.xapi.agents import agent_key
 from lrs.xapi.query import StatementQuery
 from lrs.xapi.statements import prepare
 from tests.conftest import statement
+from lrs.access import Reach
+from tests.conftest import EVERYTHING
 
 AUTHORITY = {"objectType": "Agent", "account": {"homePage": "https://example.org", "name": "tool"}}
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
@@ -21,7 +23,7 @@ VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 def prepared(body=None, key="tool", **overrides):
     body = copy.deepcopy(body) if body is not None else statement(id=str(uuid.uuid4()), **overrides)
-    return prepare(body, authority=AUTHORITY, authority_key=key, version="1.0.3")
+    return prepare(body, authority=AUTHORITY, authority_key=key, version="1.0.3", owners=None)
 
 
 def ids(page):
@@ -31,9 +33,9 @@ def ids(page):
 def test_store_and_get(backend):
     p = prepared()
     assert backend.store_statements([p]) == [p.id]
-    got = backend.get_statement(p.id)
+    got = backend.get_statement(p.id, reach=EVERYTHING)
     assert got is not None and got.id == p.id and '"stored"' in got.json
-    assert backend.get_statement(p.id, voided=True) is None
+    assert backend.get_statement(p.id, voided=True, reach=EVERYTHING) is None
     assert backend.statement_count() == 1
 
 
@@ -59,7 +61,7 @@ def test_stored_never_goes_backwards(backend):
     batches = [[prepared() for _ in range(3)] for _ in range(5)]
     for batch in batches:
         backend.store_statements(batch)
-    stored = [s.stored for s in backend.query_statements(StatementQuery(ascending=True), 100).statements]
+    stored = [s.stored for s in backend.query_statements(StatementQuery(ascending=True), 100, reach=EVERYTHING).statements]
     assert stored == sorted(stored)
 
 
@@ -68,9 +70,9 @@ def test_voiding(backend):
     backend.store_statements([target])
     voiding = prepared(verb={"id": VOIDED}, object={"objectType": "StatementRef", "id": target.id})
     backend.store_statements([voiding])
-    assert backend.get_statement(target.id) is None
-    assert backend.get_statement(target.id, voided=True) is not None
-    assert ids(backend.query_statements(StatementQuery(), 10)) == [voiding.id]
+    assert backend.get_statement(target.id, reach=EVERYTHING) is None
+    assert backend.get_statement(target.id, voided=True, reach=EVERYTHING) is not None
+    assert ids(backend.query_statements(StatementQuery(), 10, reach=EVERYTHING)) == [voiding.id]
 
 
 def test_query_by_each_filter(backend):
@@ -79,20 +81,21 @@ def test_query_by_each_filter(backend):
     b = prepared(actor={"mbox": "mailto:bob@example.org"}, verb={"id": "http://example.org/verbs/asked"})
     backend.store_statements([a, b])
     bob = agent_key({"mbox": "mailto:bob@example.org"})
-    assert ids(backend.query_statements(StatementQuery(agent=bob), 10)) == [b.id]
-    assert ids(backend.query_statements(StatementQuery(verb="http://example.org/verbs/asked"), 10)) == [b.id]
-    assert ids(backend.query_statements(StatementQuery(registration=reg), 10)) == [a.id]
-    assert ids(backend.query_statements(StatementQuery(authority_key="someone-else"), 10)) == []
-    assert ids(backend.query_statements(StatementQuery(verb="http://example.org/never"), 10)) == []
+    assert ids(backend.query_statements(StatementQuery(agent=bob), 10, reach=EVERYTHING)) == [b.id]
+    assert ids(backend.query_statements(StatementQuery(verb="http://example.org/verbs/asked"), 10, reach=EVERYTHING)) == [b.id]
+    assert ids(backend.query_statements(StatementQuery(registration=reg), 10, reach=EVERYTHING)) == [a.id]
+    assert ids(backend.query_statements(StatementQuery(), 10, reach=Reach(None, authority_key="someone-else"))) == []
+    assert ids(backend.query_statements(StatementQuery(), 10, reach=Reach(None, authority_key="tool"))) != []
+    assert ids(backend.query_statements(StatementQuery(verb="http://example.org/never"), 10, reach=EVERYTHING)) == []
 
 
 def test_paging_cursor(backend):
     batch = [prepared() for _ in range(7)]
     backend.store_statements(batch)
-    page = backend.query_statements(StatementQuery(), 3)
+    page = backend.query_statements(StatementQuery(), 3, reach=EVERYTHING)
     seen = ids(page)
     while page.more:
-        page = backend.query_statements(StatementQuery.from_cursor(page.more), 3)
+        page = backend.query_statements(StatementQuery.from_cursor(page.more), 3, reach=EVERYTHING)
         seen += ids(page)
     assert seen == [p.id for p in reversed(batch)]
 

@@ -15,6 +15,8 @@ from lrs.xapi.agents import agent_key
 from lrs.xapi.documents import STATE, Document, DocumentRef
 from lrs.xapi.query import StatementQuery
 from tests.store.test_contract import prepared
+from lrs.access import Reach
+from tests.conftest import EVERYTHING
 
 ANN = {"mbox": "mailto:ann@example.org", "name": "Ann"}
 ANN_ACCOUNT = {"account": {"homePage": "https://learnfolio.example/people", "name": "ann"}}
@@ -35,7 +37,9 @@ def with_attachment(actor, part: Part, **extra):
     sha = hashlib.sha256(part.content).hexdigest()
     attachment = {"usageType": "http://example.com/u", "display": {"en": "notes"}, "contentType": part.content_type,
                   "length": len(part.content), "sha2": sha}
-    return prepared(actor=actor, attachments=[attachment], **extra), sha
+    carrier = prepared(actor=actor, attachments=[attachment], **extra)
+    carrier.carries = [sha]  # as lrs.ingest sets it: the part came with this statement
+    return carrier, sha
 
 
 def person(backend, name):
@@ -96,22 +100,23 @@ def test_owners_query_finds_actor_and_group_members(backend):
     theirs = by(BOB)
     mentions_me = by(BOB, context={"instructor": ANN})
     backend.store_statements([mine, in_group, theirs, mentions_me])
-    query = StatementQuery(owners=(agent_key(ANN), agent_key(ANN_ACCOUNT)))
-    page = backend.query_statements(query, 10)
+    reach = Reach(owners=(agent_key(ANN), agent_key(ANN_ACCOUNT)))
+    page = backend.query_statements(StatementQuery(), 10, reach=reach)
     assert sorted(s.id for s in page.statements) == sorted([mine.id, in_group.id])
-    assert backend.query_statements(StatementQuery(owners=()), 10).statements == []
-    assert backend.query_statements(StatementQuery(owners=("Agent|mbox|mailto:nobody@x",)), 10).statements == []
+    assert backend.query_statements(StatementQuery(), 10, reach=Reach(owners=())).statements == []
+    nobody = Reach(owners=("Agent|mbox|mailto:nobody@x",))
+    assert backend.query_statements(StatementQuery(), 10, reach=nobody).statements == []
 
 
 def test_owners_paging_never_leaves_the_owner(backend):
     backend.store_statements([by(ANN) for _ in range(5)] + [by(BOB) for _ in range(5)])
-    query = StatementQuery(owners=(agent_key(ANN),))
-    page = backend.query_statements(query, 2)
+    reach = Reach(owners=(agent_key(ANN),))
+    page = backend.query_statements(StatementQuery(), 2, reach=reach)
     seen = [s.id for s in page.statements]
     while page.more:
-        page = backend.query_statements(replace(StatementQuery.from_cursor(page.more), owners=(agent_key(ANN),)), 2)
+        page = backend.query_statements(StatementQuery.from_cursor(page.more), 2, reach=reach)
         seen += [s.id for s in page.statements]
-    assert len(seen) == 5 and all(json.loads(backend.get_statement(i).json)["actor"]["name"] == "Ann" for i in seen)
+    assert len(seen) == 5 and all(json.loads(backend.get_statement(i, reach=EVERYTHING).json)["actor"]["name"] == "Ann" for i in seen)
 
 
 def test_erase_person_deletes_theirs_and_scrubs_mentions(backend):
@@ -124,7 +129,7 @@ def test_erase_person_deletes_theirs_and_scrubs_mentions(backend):
     backend.store_statements([mine, bobs], {sha: part})
     ref = DocumentRef(STATE, activity_id="http://example.com/a", agent=agent_key(ANN), doc_id="s")
     backend.change_document(ref, lambda _: Document(content=b"{}", content_type="application/json",
-                                                    etag="e", updated="2026-01-01T00:00:00.000000Z"))
+                                                    etag="e", updated="2026-01-01T00:00:00.000000Z"), reach=EVERYTHING)
     backend.add_credential(Credential(key="k", name="ext", scopes=("statements/write",), authority={},
                                       person_id=ann.id, created="now", secret_hash="x"))
     backend.put_item(Item("goal", "g", ann.id, {}))
@@ -135,14 +140,14 @@ def test_erase_person_deletes_theirs_and_scrubs_mentions(backend):
     assert counts["statements"] == 1 and counts["statements_scrubbed"] == 1
     assert counts["attachments"] == 1 and counts["documents"] == 1 and counts["credentials"] == 1
     assert counts["items"] == 2 and counts["people"] == 1
-    assert backend.get_statement(mine.id) is None
-    assert backend.get_attachments([sha]) == {}
-    assert backend.get_document(ref) is None and backend.get_person("ann") is None
-    remaining = backend.get_statement(bobs.id).json
+    assert backend.get_statement(mine.id, reach=EVERYTHING) is None
+    assert backend.get_attachments([mine.id], reach=EVERYTHING) == {}
+    assert backend.get_document(ref, reach=EVERYTHING) is None and backend.get_person("ann") is None
+    remaining = backend.get_statement(bobs.id, reach=EVERYTHING).json
     assert "ann@example.org" not in remaining and ERASED in remaining
     # the scrubbed statement is found by nothing that named ann, and still by bob
-    assert backend.query_statements(StatementQuery(agent=agent_key(ANN), related_agents=True), 10).statements == []
-    assert [s.id for s in backend.query_statements(StatementQuery(agent=agent_key(BOB)), 10).statements] == [bobs.id]
+    assert backend.query_statements(StatementQuery(agent=agent_key(ANN), related_agents=True), 10, reach=EVERYTHING).statements == []
+    assert [s.id for s in backend.query_statements(StatementQuery(agent=agent_key(BOB)), 10, reach=EVERYTHING).statements] == [bobs.id]
     assert backend.identity_owner(agent_key(ANN)) is None
     assert backend.get_person("bob") is not None and backend.list_items("share") == []
 
@@ -155,7 +160,7 @@ def test_erase_keeps_attachments_others_declare(backend):
     bobs, _ = with_attachment(BOB, part)
     backend.store_statements([anns, bobs], {sha: part})
     backend.erase_person(ann.id, erased_home_page=ERASED)
-    assert sha in backend.get_attachments([sha])
+    assert sha in backend.get_attachments([bobs.id], reach=EVERYTHING)
     assert backend.statement_count() == 1
 
 
@@ -171,12 +176,12 @@ def test_agent_documents_lists_state_and_agent_profiles_of_one_agent(backend):
         DocumentRef(ACTIVITY_PROFILE, activity_id="http://example.com/a", doc_id="p"),
     ]
     for ref in refs:
-        backend.change_document(ref, lambda _: Document.new("application/json", b"{}"))
-    found = backend.agent_documents(ann)
+        backend.change_document(ref, lambda _: Document.new("application/json", b"{}"), reach=EVERYTHING)
+    found = backend.agent_documents(ann, reach=EVERYTHING)
     assert sorted(found, key=repr) == sorted(refs[:3], key=repr)
     for ref in found:  # each ref reaches its document
-        assert backend.get_document(ref).content == b"{}"
-    assert backend.agent_documents(agent_key({"mbox": "mailto:nobody@example.org"})) == []
+        assert backend.get_document(ref, reach=EVERYTHING).content == b"{}"
+    assert backend.agent_documents(agent_key({"mbox": "mailto:nobody@example.org"}), reach=EVERYTHING) == []
 
 
 def test_sqlite_store_of_schema_1_is_upgraded_with_actor_keys(tmp_path):
@@ -199,7 +204,7 @@ def test_sqlite_store_of_schema_1_is_upgraded_with_actor_keys(tmp_path):
     old = SQLiteStore(path)
     assert old.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "1"
     old.initialise()
-    page = old.query_statements(StatementQuery(owners=(agent_key(ANN),)), 10)
+    page = old.query_statements(StatementQuery(), 10, reach=Reach(owners=(agent_key(ANN),)))
     assert [s.id for s in page.statements] == [mine.id]
-    assert old.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "2"
+    assert old.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "3"
     assert old.check() == []

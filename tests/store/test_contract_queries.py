@@ -14,6 +14,8 @@ from lrs.xapi.documents import STATE, Document, DocumentRef
 from lrs.xapi.query import StatementQuery, index_time
 from tests.store.conftest import open_backend
 from tests.store.test_contract import VOIDED, ids, prepared
+from lrs.access import Reach
+from tests.conftest import EVERYTHING
 
 ANN = {"mbox": "mailto:ann@example.org"}
 BOB = {"mbox": "mailto:bob@example.org"}
@@ -21,8 +23,9 @@ COURSE = "http://example.org/course"
 LESSON = "http://example.org/lesson"
 
 
-def q(backend, limit=20, **filters):
-    return ids(backend.query_statements(StatementQuery(**filters), limit))
+def q(backend, limit=20, authority_key=None, **filters):
+    reach = Reach(None, authority_key=authority_key) if authority_key else EVERYTHING
+    return ids(backend.query_statements(StatementQuery(**filters), limit, reach=reach))
 
 
 def test_agent_activity_and_related(backend):
@@ -69,24 +72,24 @@ def test_voiding_before_the_target_arrives_and_voiding_a_voiding(backend):
     voiding = prepared(verb={"id": VOIDED}, object={"objectType": "StatementRef", "id": target.id})
     backend.store_statements([voiding])
     backend.store_statements([target])
-    assert backend.get_statement(target.id) is None and backend.get_statement(target.id, voided=True)
+    assert backend.get_statement(target.id, reach=EVERYTHING) is None and backend.get_statement(target.id, voided=True, reach=EVERYTHING)
     again = prepared(verb={"id": VOIDED}, object={"objectType": "StatementRef", "id": voiding.id})
     backend.store_statements([again])
-    assert backend.get_statement(voiding.id) is not None  # a voiding statement cannot be voided
+    assert backend.get_statement(voiding.id, reach=EVERYTHING) is not None  # a voiding statement cannot be voided
     in_batch_target = prepared()
     in_batch = prepared(verb={"id": VOIDED}, object={"objectType": "StatementRef", "id": in_batch_target.id})
     backend.store_statements([in_batch_target, in_batch])
-    assert backend.get_statement(in_batch_target.id, voided=True) is not None
+    assert backend.get_statement(in_batch_target.id, voided=True, reach=EVERYTHING) is not None
     assert backend.check() == []
 
 
 def test_paging_is_stable_while_statements_arrive(backend):
     backend.store_statements([prepared() for _ in range(5)])
-    page = backend.query_statements(StatementQuery(ascending=True), 2)
+    page = backend.query_statements(StatementQuery(ascending=True), 2, reach=EVERYTHING)
     seen = ids(page)
     backend.store_statements([prepared() for _ in range(3)])  # after the first page: not in this listing
     while page.more:
-        page = backend.query_statements(StatementQuery.from_cursor(page.more), 2)
+        page = backend.query_statements(StatementQuery.from_cursor(page.more), 2, reach=EVERYTHING)
         seen += ids(page)
     assert len(seen) == len(set(seen)) == 5
 
@@ -96,7 +99,7 @@ def test_consistent_through_covers_every_visible_statement(backend):
     backend.store_statements(batch)
     through = backend.consistent_through()
     dt.datetime.fromisoformat(through.replace("Z", "+00:00"))
-    stored = [backend.get_statement(p.id).stored for p in batch]
+    stored = [backend.get_statement(p.id, reach=EVERYTHING).stored for p in batch]
     # everything stored at or before the horizon is visible to a query
     old = [s for s in stored if s[:23] <= through[:23]]
     assert len(q(backend, until=through[:23] + "999Z")) >= len(old)
@@ -109,8 +112,10 @@ def test_attachments_large_and_small(backend):
 
     small, large = Part(b"x" * 10), Part(bytes(range(256)) * (9 * 1024 * 4 + 7))  # large: more than 9 MiB
     parts = {hashlib.sha256(p.content).hexdigest(): p for p in (small, large)}
-    backend.store_statements([prepared()], parts)
-    got = backend.get_attachments(list(parts) + ["0" * 64])
+    carrier = prepared()
+    carrier.carries = sorted(parts)
+    backend.store_statements([carrier], parts)
+    got = backend.get_attachments([carrier.id, str(uuid.uuid4())], reach=EVERYTHING)
     assert {k: v[1] for k, v in got.items()} == {k: p.content for k, p in parts.items()}
 
 
@@ -119,7 +124,7 @@ def _fill(store):
     store.add_identity(ann.id, ANN, verified_by="signup")
     store.put_item(Item("goal", "g1", ann.id, {"title": "Python"}, ref="x"))
     store.change_document(DocumentRef(STATE, activity_id=LESSON, agent=agent_key(ANN), doc_id="s"),
-                          lambda _: Document.new("application/json", b'{"a": 1}'))
+                          lambda _: Document.new("application/json", b'{"a": 1}'), reach=EVERYTHING)
 
     class Part:
         content_type, content = "text/plain", b"notes"
@@ -187,5 +192,5 @@ def test_targets_later_in_the_same_batch(backend):
     voiding = prepared(verb={"id": VOIDED}, object={"objectType": "StatementRef", "id": voided_target.id})
     backend.store_statements([referrer, voiding, target, voided_target])
     assert q(backend, activity=LESSON) == [target.id, referrer.id]
-    assert backend.get_statement(voided_target.id, voided=True) is not None
+    assert backend.get_statement(voided_target.id, voided=True, reach=EVERYTHING) is not None
     assert backend.check() == []

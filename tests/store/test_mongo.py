@@ -21,6 +21,7 @@ from lrs.xapi.query import StatementQuery
 from tests.conftest import SECRET_KEY, XAPIClient, add_credential, statement
 from tests.store.conftest import MONGODB_URI, open_backend
 from tests.store.test_contract import prepared
+from tests.conftest import EVERYTHING
 
 
 @pytest.fixture
@@ -157,7 +158,7 @@ def test_clocks_behind_never_make_stored_go_backwards(mock_store):
     mock_store.db.counters.update_one({"_id": "statements"}, {"$set": {"stored": "2999-01-01T00:00:00.000000Z"}})
     p = prepared()
     mock_store.store_statements([p])
-    assert mock_store.get_statement(p.id).stored == "2999-01-01T00:00:00.000000Z"
+    assert mock_store.get_statement(p.id, reach=EVERYTHING).stored == "2999-01-01T00:00:00.000000Z"
     assert mock_store.consistent_through() == "2998-12-31T23:59:59.999Z"
 
 
@@ -167,7 +168,7 @@ def test_connection_faults_are_503(mock_store, monkeypatch):
 
     monkeypatch.setattr(mock_store, "_counter", lost)
     with pytest.raises(StoreUnavailable):
-        mock_store.query_statements(StatementQuery(), 10)
+        mock_store.query_statements(StatementQuery(), 10, reach=EVERYTHING)
 
 
 def test_api_end_to_end_on_mongomock(tmp_path, monkeypatch):

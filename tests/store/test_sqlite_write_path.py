@@ -84,7 +84,7 @@ def test_statements_copied_in_keep_the_2_0_context_flag_true(tmp_path):
     body = statement(id=str(uuid.uuid4()), context={"contextAgents": [
         {"objectType": "contextAgent", "agent": {"mbox": "mailto:m@example.org"}}]})
     source.store_statements([prepare(body, authority={"mbox": "mailto:t@example.org"}, authority_key="t",
-                                     version="2.0.0")])
+                                     version="2.0.0", owners=None)])
     assert source.may_hold_2_0_context()
     target.load("statements", list(source.dump("statements")))
     assert target.may_hold_2_0_context()

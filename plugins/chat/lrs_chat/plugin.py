@@ -17,7 +17,8 @@ import secrets
 from flask import Blueprint, g, jsonify, redirect, request, url_for
 
 from lrs.auth.credentials import Credential
-from lrs.auth.personal import PERSONAL_SCOPES, owner_keys, personal_authority
+from lrs.access import Access
+from lrs.auth.personal import PERSONAL_SCOPES, personal_authority
 from lrs.errors import BadRequest, LRSError
 from lrs.hookspecs import hookimpl
 from lrs.ingest import save_statements
@@ -77,8 +78,8 @@ def _link(platform: str, team: str, user: str, user_name: str, code: str):
 
 
 def _record(platform: str, person, statement: dict):
-    save_statements(ctx(), [statement], {}, credential=chat_credential(person, platform), version="2.0.0",
-                    owners=owner_keys(ctx().store, person.id))
+    access = Access.for_person(ctx().store, person, credential=chat_credential(person, platform))
+    save_statements(ctx(), [statement], {}, access=access, version="2.0.0")
 
 
 def _first_use(signature: str) -> None:
@@ -196,7 +197,7 @@ def chat_panel():
 @signed_in
 def chat_unlink():
     item = ctx().store.get_item(CHAT_USER, request.form.get("item", ""))
-    if item is not None and item.person_id == g.person.id:
+    if g.access.owns_item(item):
         ctx().store.delete_item(CHAT_USER, item.item_id)
     return redirect(url_for("chat_panel.chat_panel"))
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from lrs.access import Access
 from lrs.errors import LRSError
 from lrs.plugins import exporters, importers
 from lrs_cpd import forwarding
@@ -49,8 +50,9 @@ def export(person, format_, since, until, target, output):
     formats = exporters(ctx.pm)
     if format_ not in formats:
         raise click.ClickException(f"no format {format_!r}; there are: {', '.join(sorted(formats))}")
-    job = ExportJob(ctx.store, ctx.pm, found, _date(since, "--from"), _date(until, "--to"), target,
-                    Settings.of(ctx.store, found.id))
+    # the operator exports what is the person's, through the person's access (the gate's reach)
+    job = ExportJob(ctx.store, ctx.pm, found, Access.for_person(ctx.store, found), _date(since, "--from"),
+                    _date(until, "--to"), target, Settings.of(ctx.store, found.id))
     started = time.monotonic()
     with open(output, "wb") as out:
         formats[format_].write(job, out)

@@ -17,10 +17,8 @@ from typing import BinaryIO
 
 import orjson
 
-from lrs.auth.personal import belongs
 from lrs.plugins import Exporter
 from lrs.store.base import Person
-from lrs.xapi.attachments import declared_attachments
 from lrs.xapi.indexing import VOIDED_VERB
 from lrs.xapi.query import StatementQuery
 from lrs_cpd.records import CPDRecord, Settings, Totals, cpd_records, format_hours
@@ -30,11 +28,13 @@ ARCHIVE_FORMAT = "learnfolio-xapi-archive/1"
 
 @dataclass
 class ExportJob:
-    """One export: whose records, which period, what target; records are read once, when asked for."""
+    """One export: whose records (read through ``access``, theirs), which period, what target;
+    records are read once, when asked for."""
 
     store: object
     pm: object
     person: Person
+    access: object  # lrs.access.Access of the person
     since: str | None = None         # YYYY-MM-DD, inclusive
     until: str | None = None         # YYYY-MM-DD, inclusive
     target_hours: float | None = None
@@ -42,7 +42,7 @@ class ExportJob:
 
     @cached_property
     def records(self) -> list[CPDRecord]:
-        return cpd_records(self.store, self.pm, self.person.id, self.since, self.until)
+        return cpd_records(self.store, self.pm, self.access, self.since, self.until)
 
     @cached_property
     def totals(self) -> Totals:
@@ -116,14 +116,13 @@ CSV_EXPORTER = Exporter(name="csv", title="CSV (spreadsheet)", media_type="text/
 # -- xAPI archive ---------------------------------------------------------------------------
 
 
-def person_statements(store, keys: tuple[str, ...]):
+def person_statements(store, access):
     """Every statement of the person as stored (JSON text), oldest first, then the voided ones."""
-    if not keys:
-        return
+    reach = access.reach()
     voided_targets = []
-    query = StatementQuery(owners=keys, ascending=True)
+    query = StatementQuery(ascending=True)
     while True:
-        page = store.query_statements(query, 500)
+        page = store.query_statements(query, 500, reach=reach)
         for stored in page.statements:
             yield stored.json
             if '"' + VOIDED_VERB + '"' in stored.json:
@@ -132,11 +131,10 @@ def person_statements(store, keys: tuple[str, ...]):
                     voided_targets.append(statement["object"]["id"])
         if not page.more:
             break
-        cursor = StatementQuery.from_cursor(page.more)
-        query = StatementQuery(**{**cursor.__dict__, "owners": keys})
+        query = StatementQuery.from_cursor(page.more)
     for target in voided_targets:
-        stored = store.get_statement(target, voided=True)
-        if stored is not None and belongs(orjson.loads(stored.json), keys):
+        stored = store.get_statement(target, reach=reach, voided=True)
+        if stored is not None:
             yield stored.json
 
 
@@ -151,22 +149,25 @@ def write_archive(job: ExportJob, out: BinaryIO) -> None:
     head = {"format": ARCHIVE_FORMAT, "exported": dt.datetime.now(dt.timezone.utc).isoformat(),
             "person": {"username": job.person.username, "identities": [i.agent for i in identities]}}
     out.write(orjson.dumps(head)[:-1] + b',\n"statements":[\n')
-    hashes: dict[str, None] = {}
+    with_attachments: list[str] = []
     first = True
-    for text in person_statements(store, keys):
+    for text in person_statements(store, job.access):
         if not first:
             out.write(b",\n")
         out.write(text.encode())
         first = False
         if '"attachments"' in text:
-            for attachment in declared_attachments(orjson.loads(text)):
-                if "sha2" in attachment:
-                    hashes[attachment["sha2"].lower()] = None
+            with_attachments.append(orjson.loads(text)["id"])
     out.write(b'\n],\n"attachments":{')
     first = True
-    hash_list = list(hashes)
-    for start in range(0, len(hash_list), 100):
-        for sha2, (content_type, content) in store.get_attachments(hash_list[start:start + 100]).items():
+    reach = job.access.reach()
+    written: set[str] = set()
+    for start in range(0, len(with_attachments), 100):
+        for sha2, (content_type, content) in store.get_attachments(with_attachments[start:start + 100],
+                                                                   reach=reach).items():
+            if sha2 in written:
+                continue
+            written.add(sha2)
             body = {"contentType": content_type, "content": base64.b64encode(content).decode()}
             out.write((b"" if first else b",") + b"\n" + orjson.dumps(sha2) + b":" + orjson.dumps(body))
             first = False
@@ -174,8 +175,8 @@ def write_archive(job: ExportJob, out: BinaryIO) -> None:
     agents = {i.key: i.agent for i in identities}
     first = True
     for key in keys:
-        for ref in store.agent_documents(key):
-            document = store.get_document(ref)
+        for ref in store.agent_documents(key, reach=reach):
+            document = store.get_document(ref, reach=reach)
             if document is None:
                 continue
             entry = {"resource": ref.kind, "activityId": ref.activity_id, "agent": agents[key], "agentKey": key,

@@ -29,12 +29,10 @@ import threading
 import weakref
 from dataclasses import dataclass
 
-import orjson
 import requests
 
-from lrs.auth.personal import belongs, owner_keys
+from lrs.access import Access
 from lrs.store.base import Item
-from lrs.xapi.attachments import declared_attachments
 from lrs_cpd.remote import post_statements
 from lrs_space.vocabulary import TAGS
 
@@ -94,6 +92,15 @@ def rules(store, person_id: int | None = None, *, everyone: bool = False) -> lis
     return found if everyone else [r for r in found if r.person_id == person_id]
 
 
+def rule_access(store, rule: Item) -> Access | None:
+    """Whose records a rule forwards: its person's (their access), or, for a store-wide rule, every
+    record (the operator's, who alone makes those rules); None when its person is gone."""
+    if rule.person_id is None:
+        return Access.operator()
+    person = store.get_person_by_id(rule.person_id)
+    return Access.for_person(store, person) if person is not None else None
+
+
 def _tags(statement: dict) -> list[str]:
     value = ((statement.get("context") or {}).get("extensions") or {}).get(TAGS) or []
     return [str(t) for t in (value if isinstance(value, list) else [value])]
@@ -115,9 +122,12 @@ def enqueue(store, statements: list[dict], classify) -> int:
     for rule in rules(store, everyone=True):
         if not rule.body.get("enabled", True):
             continue
-        keys = owner_keys(store, rule.person_id) if rule.person_id is not None else None
-        ids = [s["id"] for s in statements
-               if (keys is None or belongs(s, keys)) and matches(rule, s, classify)]
+        access = rule_access(store, rule)
+        if access is None:
+            continue
+        matching = [s["id"] for s in statements if matches(rule, s, classify)]
+        within = store.reachable_ids(matching, reach=access.reach()) if matching else set()
+        ids = [i for i in matching if i.lower() in within]
         if ids:
             item_id = f"{_now().strftime('%Y%m%d%H%M%S%f')}-{secrets.token_hex(4)}"
             store.put_item(Item(QUEUE, item_id, rule.person_id,
@@ -147,16 +157,23 @@ def _log(store, rule: Item, item: Item, status: str, error: str = "") -> None:
         store.delete_item(LOG, old.item_id)
 
 
-def _batch(store, ids: list[str]) -> tuple[list[str], dict]:
-    texts, hashes = [], []
+def _batch(store, rule: Item, ids: list[str]) -> tuple[list[str], dict]:
+    """The queued statements as stored, read with the rule's access (an erased or no longer owned
+    statement is not sent), and the attachment bodies they carried."""
+    access = rule_access(store, rule)
+    if access is None:
+        return [], {}
+    reach = access.reach()
+    texts, with_attachments = [], []
     for statement_id in ids:
-        stored = store.get_statement(statement_id) or store.get_statement(statement_id, voided=True)
+        stored = (store.get_statement(statement_id, reach=reach)
+                  or store.get_statement(statement_id, reach=reach, voided=True))
         if stored is None:  # erased since it was queued: nothing of it may leave any more
             continue
         texts.append(stored.json)
         if '"attachments"' in stored.json:
-            hashes += [a["sha2"].lower() for a in declared_attachments(orjson.loads(stored.json)) if "sha2" in a]
-    return texts, store.get_attachments(hashes) if hashes else {}
+            with_attachments.append(stored.id)
+    return texts, store.get_attachments(with_attachments, reach=reach) if with_attachments else {}
 
 
 @dataclass
@@ -198,7 +215,7 @@ def drain(store, options: Options, *, http: requests.Session | None = None, rule
 
 
 def _send(store, rule: Item, item: Item, options: Options, http, result: DrainResult) -> bool:
-    texts, attachments = _batch(store, item.body.get("statement_ids", []))
+    texts, attachments = _batch(store, rule, item.body.get("statement_ids", []))
     error, status = "", None
     if texts:
         try:

@@ -20,13 +20,15 @@ from typing import BinaryIO, Callable, Iterable, Iterator, Union
 import orjson
 
 from lrs.auth.credentials import Credential, tool_authority
-from lrs.auth.personal import PERSONAL_SCOPES, belongs, owner_keys, person_agent, personal_authority
+from lrs.access import Access
+from lrs.auth.personal import PERSONAL_SCOPES, person_agent, personal_authority
 from lrs.errors import BadRequest, LRSError
 from lrs.ingest import save_batch
 from lrs.plugins import Importer
 from lrs.xapi.agents import agent_key
 from lrs.xapi.attachments import AttachmentPart, declared_attachments
 from lrs.xapi.documents import AGENT_PROFILE, STATE, Document, DocumentRef
+from lrs.xapi.indexing import VOIDED_VERB
 
 #: where a mapped statement keeps the actor it had in the other LRS
 IMPORTED_ACTOR = "https://learnfolio.example/xapi/extensions/imported-actor"
@@ -189,7 +191,8 @@ XAPI_IMPORTER = Importer(
 class Target:
     """Where imported statements go, and how far they are trusted."""
 
-    credential: Credential
+    #: who writes them (lrs.access): a person's access puts them in that person's record only
+    access: Access
     #: the person whose space they go to (their actor must be one of the person's identities), or None
     person: object = None
     #: a statement by someone else gets the person's account as actor (the old one kept in an extension)
@@ -203,11 +206,18 @@ def operator_target(store, config, username: str | None, *, map_actor: bool = Fa
     if username is None:
         credential = Credential(key="lrs-import", name="lrs import", scopes=("all",),
                                 authority=tool_authority("lrs-import", "lrs import"))
-        return Target(credential, keep_authority=True)
+        return Target(Access.for_credential(credential, store), keep_authority=True)
     person = store.get_person(username)
     if person is None:
         raise BadRequest(f"no person named {username!r}", location="person")
-    return Target(person_credential(config, person, "lrs import"), person, map_actor, keep_authority=True)
+    return person_target(store, config, person, map_actor=map_actor, name="lrs import", keep_authority=True)
+
+
+def person_target(store, config, person, *, map_actor: bool = False, name: str = "Learnfolio import",
+                  keep_authority: bool = False) -> Target:
+    """Into a person's own record: written with their access, so only their statements and documents."""
+    access = Access.for_person(store, person, credential=person_credential(config, person, name))
+    return Target(access, person, map_actor, keep_authority=keep_authority)
 
 
 def person_credential(config, person, name: str = "Learnfolio import") -> Credential:
@@ -258,12 +268,12 @@ def run_import(ctx, entries: Iterable[Entry], target: Target, *,
     """Store what an importer read; ``progress(n)`` is told of each n entries handled."""
     started = time.monotonic()
     report = ImportReport()
-    keys = owner_keys(ctx.store, target.person.id) if target.person is not None else None
     batch: list[StatementEntry] = []
+    voiding: list[StatementEntry] = []
 
     def flush():
         if batch:
-            _store_statements(ctx, batch, target, keys, report)
+            _store_statements(ctx, batch, target, report)
             if progress:
                 progress(len(batch))
             batch.clear()
@@ -272,47 +282,53 @@ def run_import(ctx, entries: Iterable[Entry], target: Target, *,
         if isinstance(entry, Problem):
             report.problem(entry.position, entry.message)
         elif isinstance(entry, DocumentEntry):
-            _store_document(ctx, entry, target, keys, report)
+            _store_document(ctx, entry, target, report)
             if progress:
                 progress(1)
         else:
             report.statements += 1
             statement = entry.statement
-            if keys is not None and not belongs(statement, keys) \
-                    and isinstance(statement.get("actor"), dict):
+            if isinstance(statement.get("actor"), dict) and not target.access.may_write_as(statement):
                 if not target.map_actor:
                     report.problem(entry.position, "its actor is not one of your identities: claim that identity"
                                                    " first, or import with the actor mapped to your account")
                     continue
                 entry = StatementEntry(_map_actor(statement, target.person, ctx.config), entry.attachments,
                                        entry.position)
+            if (statement.get("verb") or {}).get("id") == VOIDED_VERB:
+                voiding.append(entry)  # after everything else: a person voids only what is there (lrs.access)
+                continue
             batch.append(entry)
             if len(batch) >= BATCH:
                 flush()
+    for entry in voiding:
+        batch.append(entry)
+        if len(batch) >= BATCH:
+            flush()
     flush()
     report.seconds = time.monotonic() - started
     return report
 
 
-def _save(ctx, entries: list[StatementEntry], target: Target, keys):
+def _save(ctx, entries: list[StatementEntry], target: Target):
     parts = {}
     for entry in entries:
         for sha2, (content_type, content) in entry.attachments.items():
             parts[sha2] = AttachmentPart(sha2=sha2, content_type=content_type, content=content)
     statements = [copy.deepcopy(e.statement) for e in entries]
     version = "2.0.0" if any(str(s.get("version", "1.0.0")).startswith("2.") for s in statements) else "1.0.3"
-    return save_batch(ctx, statements, parts, credential=target.credential, version=version, owners=keys,
+    return save_batch(ctx, statements, parts, access=target.access, version=version,
                       keep_authority=target.keep_authority)
 
 
-def _store_statements(ctx, entries: list[StatementEntry], target: Target, keys, report: ImportReport) -> None:
+def _store_statements(ctx, entries: list[StatementEntry], target: Target, report: ImportReport) -> None:
     try:
-        saved = _save(ctx, entries, target, keys)
+        saved = _save(ctx, entries, target)
     except LRSError:
         # one statement spoils the batch: store them one by one to report exactly which
         for entry in entries:
             try:
-                saved = _save(ctx, [entry], target, keys)
+                saved = _save(ctx, [entry], target)
             except LRSError as error:
                 where = (error.location or "").replace("statement[0]", "statement")
                 report.problem(entry.position, f"{error.message} ({where})" if where else error.message)
@@ -324,9 +340,9 @@ def _store_statements(ctx, entries: list[StatementEntry], target: Target, keys, 
     report.duplicates += len(entries) - len(saved.new_ids)
 
 
-def _store_document(ctx, entry: DocumentEntry, target: Target, keys, report: ImportReport) -> None:
+def _store_document(ctx, entry: DocumentEntry, target: Target, report: ImportReport) -> None:
     ref = entry.ref
-    if keys is not None and ref.agent not in keys:
+    if not target.access.reaches_documents_of(ref.agent):
         if not target.map_actor:
             report.problem(entry.position, "the document belongs to an agent that is not one of your identities")
             return
@@ -345,7 +361,8 @@ def _store_document(ctx, entry: DocumentEntry, target: Target, keys, report: Imp
         return current
 
     try:
-        ctx.store.change_document(ref, change)
+        reach = target.access.documents(ref.kind, "write", ref.agent)
+        ctx.store.change_document(ref, change, reach=reach)
     except LRSError as error:
         report.problem(entry.position, error.message)
         return

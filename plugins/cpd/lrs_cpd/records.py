@@ -16,7 +16,6 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from lrs.auth.personal import owner_keys
 from lrs.store.base import Item
 from lrs_space.records import Record, load_records
 from lrs_space.ways import WAYS
@@ -189,10 +188,12 @@ def to_cpd(record: Record, fields: dict, goals: list[str]) -> CPDRecord:
     )
 
 
-def cpd_records(store, pm, person_id: int, since: str | None = None, until: str | None = None) -> list[CPDRecord]:
-    """The person's CPD records dated within [since, until] (YYYY-MM-DD, inclusive), oldest first."""
+def cpd_records(store, pm, access, since: str | None = None, until: str | None = None) -> list[CPDRecord]:
+    """The CPD records of the person whose access this is, dated within [since, until]
+    (YYYY-MM-DD, inclusive), oldest first."""
     classify = lambda statement: pm.hook.classify_statement(statement=statement)  # noqa: E731
-    records = load_records(store, owner_keys(store, person_id), classify)
+    person_id = access.person_id
+    records = load_records(store, access.reach(), classify)
     fields = {item.ref: item.body for item in store.list_items(FIELDS_KIND, person_id=person_id)}
     goals: dict[str, list[str]] = defaultdict(list)
     for goal in store.list_items(GOAL_KIND, person_id=person_id):

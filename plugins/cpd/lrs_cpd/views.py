@@ -11,7 +11,7 @@ from lrs.errors import LRSError
 from lrs.plugins import exporters, importers
 from lrs_cpd import forwarding
 from lrs_cpd.exporting import ExportJob
-from lrs_cpd.importing import Target, choose_importer, person_credential, run_import
+from lrs_cpd.importing import choose_importer, person_target, run_import
 from lrs_cpd.records import EDITABLE, CPDRecord, Settings, cpd_records, get_fields, parse_fields, put_fields
 from lrs_cpd.remote import pull_statements
 from lrs_space.people import find_record, my_records
@@ -47,7 +47,7 @@ def log():
     store = ctx().store
     settings = Settings.of(store, g.person.id)
     since, until, preset = _period(settings)
-    job = ExportJob(store, ctx().pm, g.person, since, until, None, settings)
+    job = ExportJob(store, ctx().pm, g.person, g.access, since, until, None, settings)
     return render("cpd_log.html", job=job, records=list(reversed(job.records)), totals=job.totals, ways=WAYS,
                   preset=preset, since=since or "", until=until or "", settings=settings,
                   exporters=exporters(ctx().pm).values(), saved=request.args.get("saved"))
@@ -78,7 +78,7 @@ def download(name):
     exporter = formats[name]
     settings = Settings.of(ctx().store, g.person.id)
     since, until, _ = _period(settings)
-    job = ExportJob(ctx().store, ctx().pm, g.person, since, until, None, settings)
+    job = ExportJob(ctx().store, ctx().pm, g.person, g.access, since, until, None, settings)
     out = io.BytesIO()
     exporter.write(job, out)
     response = Response(out.getvalue(), mimetype=exporter.media_type)
@@ -88,7 +88,7 @@ def download(name):
 
 def _my_cpd_record(statement_id: str) -> CPDRecord:
     record = find_record(my_records(), statement_id)  # 404 unless it is mine
-    for cpd in cpd_records(ctx().store, ctx().pm, g.person.id):
+    for cpd in cpd_records(ctx().store, ctx().pm, g.access):
         if cpd.id == record.id:
             return cpd
     abort(404, description="no such record")
@@ -117,8 +117,7 @@ def edit(statement_id):
 def import_page():
     report = error = None
     if request.method == "POST":
-        target = Target(person_credential(ctx().config, g.person), g.person,
-                        map_actor=request.form.get("map_actor") == "yes")
+        target = person_target(ctx().store, ctx().config, g.person, map_actor=request.form.get("map_actor") == "yes")
         try:
             if request.form.get("source") == "lrs":
                 url = request.form.get("url", "").strip()
@@ -147,9 +146,9 @@ def import_page():
 
 
 def _rule(rule_id: str):
-    """A rule the signed-in person may manage: their own, or a store-wide one for an admin."""
+    """A rule the signed-in person may manage: their own (store-wide rules are the operator's, on the CLI)."""
     rule = ctx().store.get_item(forwarding.RULE, rule_id)
-    if rule is None or not (rule.person_id == g.person.id or (rule.person_id is None and g.person.is_admin)):
+    if not g.access.owns_item(rule):
         abort(404, description="no such forwarding rule")
     return rule
 

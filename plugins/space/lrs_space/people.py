@@ -1,10 +1,14 @@
-"""What the views need about the signed-in person: identities, records, goals, shares."""
+"""What the views need about the signed-in person: identities, records, goals, shares.
+
+Records are read through an :class:`lrs.access.Access` (the signed-in person's, or a
+share's), never by a person id alone.
+"""
 
 from __future__ import annotations
 
 from flask import abort, g
 
-from lrs.auth.personal import owner_keys
+from lrs.access import Access
 from lrs_space.records import Record, load_records
 from lrs_space.web import ctx
 
@@ -18,15 +22,16 @@ def classifier():
     return lambda statement: pm.hook.classify_statement(statement=statement)
 
 
-def records_of(person_id: int) -> list[Record]:
+def records_for(access: Access) -> list[Record]:
+    """Every record within the access's reach (once per request)."""
     cache = g.setdefault("records", {})
-    if person_id not in cache:
-        cache[person_id] = load_records(ctx().store, owner_keys(ctx().store, person_id), classifier())
-    return cache[person_id]
+    if access.person_id not in cache:
+        cache[access.person_id] = load_records(ctx().store, access.reach(), classifier())
+    return cache[access.person_id]
 
 
 def my_records() -> list[Record]:
-    return records_of(g.person.id)
+    return records_for(g.access)
 
 
 def find_record(records: list[Record], statement_id: str) -> Record:
@@ -44,6 +49,6 @@ def goals_of(person_id: int):
 def own_item(kind: str, item_id: str):
     """An item of the signed-in person; 404 for anyone else's, as for one that does not exist."""
     item = ctx().store.get_item(kind, item_id)
-    if item is None or item.person_id != g.person.id:
+    if not g.access.owns_item(item):
         abort(404, description="not found")
     return item

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import orjson
 
@@ -106,18 +106,16 @@ def to_record(statement: dict, classify) -> Record:
     )
 
 
-def load_records(store, keys: tuple[str, ...], classify) -> list[Record]:
-    """Every record of the person with these identity keys, newest stored first."""
+def load_records(store, reach, classify) -> list[Record]:
+    """Every record within reach (an lrs.access.Reach: one person's), newest stored first."""
     records: list[Record] = []
-    if not keys:
-        return records
-    query = StatementQuery(owners=keys)
+    query = StatementQuery()
     while True:
-        page = store.query_statements(query, 500)
+        page = store.query_statements(query, 500, reach=reach)
         records.extend(to_record(orjson.loads(s.json), classify) for s in page.statements)
         if not page.more:
             return records
-        query = replace(StatementQuery.from_cursor(page.more), owners=keys)
+        query = StatementQuery.from_cursor(page.more)
 
 
 @dataclass

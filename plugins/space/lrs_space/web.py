@@ -16,6 +16,7 @@ import secrets
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
+from lrs.access import Access
 from lrs.plugins import panels
 from lrs.store.base import Item
 
@@ -74,7 +75,9 @@ def current_session_id() -> str | None:
 
 
 def _load_person():
+    """Who is signed in, and their access (lrs.access): every page asks it about ownership."""
     g.person = None
+    g.access = None
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return
@@ -83,6 +86,8 @@ def _load_person():
     if item is None or item.body.get("expires", "") < _now().isoformat():
         return
     g.person = store.get_person_by_id(item.person_id)
+    if g.person is not None:
+        g.access = Access.for_person(store, g.person)
 
 
 def _check_csrf():

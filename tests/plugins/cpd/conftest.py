@@ -13,10 +13,12 @@ from lrs.ingest import save_batch
 from lrs.xapi.agents import agent_key
 from lrs.xapi.attachments import AttachmentPart
 from lrs.xapi.documents import AGENT_PROFILE, STATE, Document, DocumentRef
+from lrs.access import Access
 from lrs_cpd.importing import person_credential
 from lrs_space.vocabulary import TAGS, WAY
 from tests.conftest import SECRET_KEY
 from tests.plugins.space.conftest import PASSWORD, Browser  # noqa: F401  (re-exported for the tests)
+from tests.conftest import EVERYTHING
 
 COMPLETED = {"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en": "completed"}}
 
@@ -81,12 +83,21 @@ def attachment(content: bytes, content_type: str = "application/pdf", name: str 
 def store_statements(ctx, person, statements: list[dict], parts=None, batch: int = 500) -> None:
     """Store as the person's space would, in batches (the ingest path, without HTTP)."""
     parts = parts or {}
-    credential = person_credential(ctx.config, person, "test source")
+    access = Access.for_person(ctx.store, person, credential=person_credential(ctx.config, person, "test source"))
     for start in range(0, len(statements), batch):
         chunk = statements[start:start + batch]
         wanted = {a["sha2"] for s in chunk for a in s.get("attachments", [])}
-        save_batch(ctx, chunk, {k: v for k, v in parts.items() if k in wanted}, credential=credential,
+        save_batch(ctx, chunk, {k: v for k, v in parts.items() if k in wanted}, access=access,
                    version="2.0.0")
+
+
+def store_as_tool(ctx, statements: list[dict]) -> None:
+    """Store as an organisation's tool would (all scopes): any actor."""
+    from lrs.auth.credentials import Credential, tool_authority
+
+    credential = Credential(key="test-tool", name="test tool", scopes=("all",),
+                            authority=tool_authority("test-tool", "test tool"))
+    save_batch(ctx, statements, {}, access=Access.for_credential(credential, ctx.store), version="2.0.0")
 
 
 def put_documents(ctx, person, count: int = 10) -> list[DocumentRef]:
@@ -100,5 +111,5 @@ def put_documents(ctx, person, count: int = 10) -> list[DocumentRef]:
     for n, ref in enumerate(refs):
         content = b'{"page": %d}' % n if n % 2 else bytes(range(256)) * (n + 1)
         content_type = "application/json" if n % 2 else "application/octet-stream"
-        ctx.store.change_document(ref, lambda _, c=content, t=content_type: Document.new(t, c))
+        ctx.store.change_document(ref, lambda _, c=content, t=content_type: Document.new(t, c), reach=EVERYTHING)
     return refs

@@ -14,9 +14,11 @@ from pypdf import PdfReader
 
 from lrs.plugins import exporters
 from lrs.store.base import Item
+from lrs.access import Access
 from lrs_cpd.exporting import CSV_COLUMNS, ExportJob
 from lrs_cpd.records import Settings, cpd_records, put_fields
 from tests.plugins.cpd.conftest import attachment, record, store_statements
+from tests.conftest import EVERYTHING
 
 ARTEFACTS = Path(__file__).parents[3] / "test-artefacts"
 
@@ -43,7 +45,8 @@ def history(ctx, ann):
 
 
 def job(ctx, ann, **kw):
-    return ExportJob(ctx.store, ctx.pm, ann, kw.pop("since", "2026-01-01"), kw.pop("until", "2026-12-31"),
+    return ExportJob(ctx.store, ctx.pm, ann, Access.for_person(ctx.store, ann), kw.pop("since", "2026-01-01"),
+                     kw.pop("until", "2026-12-31"),
                      settings=kw.pop("settings", Settings(name="Ann Example", registration="12A3456E",
                                                           target_hours=12)), **kw)
 
@@ -55,7 +58,7 @@ def export(ctx, ann, name, **kw) -> bytes:
 
 
 def test_records_derive_from_statements_and_unknown_hours_are_marked(ctx, ann, history):
-    records = cpd_records(ctx.store, ctx.pm, ann.id, "2026-01-01", "2026-12-31")
+    records = cpd_records(ctx.store, ctx.pm, Access.for_person(ctx.store, ann), "2026-01-01", "2026-12-31")
     assert [r.title for r in records] == ["Sepsis recognition", "NICE guideline on falls", "Regional nursing conference",
                                           "Mentoring a student nurse", "Podcast on wound care"]
     sepsis, _, conference, mentoring, podcast = records
@@ -68,13 +71,13 @@ def test_records_derive_from_statements_and_unknown_hours_are_marked(ctx, ann, h
 
 def test_cpd_fields_correct_a_record_without_touching_its_statement(ctx, ann, history):
     podcast = history[4]
-    before = ctx.store.get_statement(podcast["id"]).json
+    before = ctx.store.get_statement(podcast["id"], reach=EVERYTHING).json
     put_fields(ctx.store, ann.id, podcast["id"], {"hours": 0.75, "application": "Try honey on the next leg ulcer.",
                                                  "participatory": "yes"})
-    record_ = next(r for r in cpd_records(ctx.store, ctx.pm, ann.id) if r.id == podcast["id"])
+    record_ = next(r for r in cpd_records(ctx.store, ctx.pm, Access.for_person(ctx.store, ann)) if r.id == podcast["id"])
     assert (record_.hours, record_.hours_source, record_.participatory) == (0.75, "entered", True)
     assert record_.application == "Try honey on the next leg ulcer."
-    assert ctx.store.get_statement(podcast["id"]).json == before  # the statement is immutable
+    assert ctx.store.get_statement(podcast["id"], reach=EVERYTHING).json == before  # the statement is immutable
     assert ctx.store.list_items("cpd-fields", person_id=ann.id)[0].ref == podcast["id"]
 
 

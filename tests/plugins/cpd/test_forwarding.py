@@ -17,7 +17,7 @@ from lrs_cpd import forwarding
 from lrs_cpd.forwarding import Options
 from tests.conftest import statement
 from tests.e2e.server import LRS, running_server
-from tests.plugins.cpd.conftest import record, store_statements
+from tests.plugins.cpd.conftest import record, store_as_tool, store_statements
 
 FAST = Options(interval=0.1, backoff=0.01, backoff_max=0.05, worker=False)
 
@@ -42,7 +42,7 @@ def test_queue_is_filled_by_stored_statements_matching_the_rule(ctx, ann):
     rule = forwarding.add_rule(ctx.store, endpoint="https://other.example/xapi", key="k", secret="s",
                                person_id=ann.id, ways=["events"], tags=[])
     store_statements(ctx, ann, [record(ctx, ann, 1, way="events"), record(ctx, ann, 2, way="content")])
-    store_statements(ctx, ann, [statement()])  # not ann's: never queued for her rule
+    store_as_tool(ctx, [statement()])  # not ann's: never queued for her rule
     queued = forwarding.queued(ctx.store, rule.item_id)
     assert len(queued) == 1 and len(queued[0].body["statement_ids"]) == 1
 

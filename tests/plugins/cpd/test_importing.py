@@ -10,9 +10,10 @@ import uuid
 import orjson
 
 from lrs.plugins import importers
-from lrs_cpd.importing import IMPORTED_ACTOR, Target, choose_importer, operator_target, person_credential, run_import
+from lrs_cpd.importing import IMPORTED_ACTOR, choose_importer, operator_target, person_target, run_import
 from tests.conftest import statement
 from tests.plugins.cpd.conftest import record
+from tests.conftest import EVERYTHING
 
 
 def _import(ctx, data: bytes, target):
@@ -25,7 +26,7 @@ def test_json_array_from_another_lrs_keeps_ids_and_skips_duplicates(ctx):
     data = json.dumps(statements).encode()
     report = _import(ctx, data, operator_target(ctx.store, ctx.config, None))
     assert (report.statements, report.stored, report.duplicates, report.problem_count) == (30, 30, 0, 0)
-    assert all(ctx.store.get_statement(s["id"]) for s in statements)
+    assert all(ctx.store.get_statement(s["id"], reach=EVERYTHING) for s in statements)
     again = _import(ctx, data, operator_target(ctx.store, ctx.config, None))
     assert (again.stored, again.duplicates) == (0, 30)
     assert ctx.store.statement_count() == 30
@@ -55,14 +56,14 @@ def test_a_persons_import_refuses_foreign_actors_unless_mapped(ctx, ann):
     mine = record(ctx, ann, 1)
     foreign = statement(id=str(uuid.uuid4()), actor={"mbox": "mailto:ann@employer.example", "name": "Ann at work"})
     data = json.dumps([mine, foreign]).encode()
-    target = Target(person_credential(ctx.config, ann), ann)
+    target = person_target(ctx.store, ctx.config, ann)
     report = _import(ctx, data, target)
     assert (report.stored, report.problem_count) == (1, 1)
     assert "not one of your identities" in report.problems[0].message
 
-    report = _import(ctx, data, Target(person_credential(ctx.config, ann), ann, map_actor=True))
+    report = _import(ctx, data, person_target(ctx.store, ctx.config, ann, map_actor=True))
     assert (report.stored, report.duplicates) == (1, 1)
-    stored = orjson.loads(ctx.store.get_statement(foreign["id"]).json)
+    stored = orjson.loads(ctx.store.get_statement(foreign["id"], reach=EVERYTHING).json)
     assert stored["actor"]["account"]["name"] == "ann"
     assert stored["context"]["extensions"][IMPORTED_ACTOR]["mbox"] == "mailto:ann@employer.example"
     # the person asserted it, not the tool it came from (xAPI-Data.md §2.4.9)
@@ -74,7 +75,7 @@ def test_the_operator_restore_keeps_authority_a_person_import_does_not(ctx, ann)
                                               "account": {"homePage": "https://lms.example", "name": "lms"}})
     report = _import(ctx, json.dumps([original]).encode(), operator_target(ctx.store, ctx.config, "ann"))
     assert report.stored == 1
-    assert orjson.loads(ctx.store.get_statement(original["id"]).json)["authority"]["name"] == "Hospital LMS"
+    assert orjson.loads(ctx.store.get_statement(original["id"], reach=EVERYTHING).json)["authority"]["name"] == "Hospital LMS"
     other = record(ctx, ann, 2, authority=original["authority"])
-    _import(ctx, json.dumps([other]).encode(), Target(person_credential(ctx.config, ann), ann))
-    assert orjson.loads(ctx.store.get_statement(other["id"]).json)["authority"]["objectType"] == "Group"
+    _import(ctx, json.dumps([other]).encode(), person_target(ctx.store, ctx.config, ann))
+    assert orjson.loads(ctx.store.get_statement(other["id"], reach=EVERYTHING).json)["authority"]["objectType"] == "Group"

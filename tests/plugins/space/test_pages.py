@@ -8,6 +8,7 @@ import re
 from lrs.auth.personal import create_personal_key
 from tests.conftest import XAPIClient, auth_header, statement
 from tests.plugins.space.conftest import PASSWORD
+from tests.conftest import EVERYTHING
 
 ANN_MAIL = {"objectType": "Agent", "mbox": "mailto:ann@example.org"}
 
@@ -182,7 +183,7 @@ def test_journal_entry_is_a_valid_statement_with_duration_tags_and_reflection(sp
                                                                              space_store):
     b = browser().signin("ann")
     sid = add_journal(b, link="https://sqlite.org/wal.html")
-    stored = json.loads(space_store.get_statement(sid).json)
+    stored = json.loads(space_store.get_statement(sid, reach=EVERYTHING).json)
     assert stored["actor"] == ann_agent(space_app)
     assert stored["object"]["id"] == "https://sqlite.org/wal.html"
     assert stored["result"] == {"duration": "PT30M", "response": "Checkpoints matter"}
@@ -323,7 +324,7 @@ def test_erase_removes_everything_of_the_person(space_app, people, browser, spac
     done = b.post("/space/erase", {"confirm": "ann", "password": PASSWORD}, token_from="/space/erase")
     assert done.status_code == 302
     assert space_store.get_person("ann") is None
-    assert all(space_store.get_statement(s["id"]) is None for s in exported)
+    assert all(space_store.get_statement(s["id"], reach=EVERYTHING) is None for s in exported)
     assert space_store.list_items("goal") == [] and space_store.list_items("share") == []
     assert space_store.list_credentials(person_id=people["ann"].id) == []
     assert b.get("/space/").status_code == 302

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 
 from lrs.auth.passwords import verify_password
 from lrs_space.people import my_records
@@ -20,6 +20,8 @@ def erase():
         elif not verify_password(g.person.password_hash, request.form.get("password", "")):
             error = "The password is not right."
         else:
+            if not g.access.may_erase(g.person.id):
+                abort(403, description="only the person may erase their record")
             counts = store.erase_person(g.person.id, erased_home_page=ctx().config.erased_home_page)
             end_session()
             return redirect(url_for("space.erased", statements=counts["statements"],

@@ -7,7 +7,8 @@ import uuid
 
 from flask import g, redirect, request, url_for
 
-from lrs.auth.personal import PERSONAL_SCOPES, owner_keys, person_agent, personal_authority
+from lrs.access import Access
+from lrs.auth.personal import PERSONAL_SCOPES, person_agent, personal_authority
 from lrs.auth.credentials import Credential
 from lrs.errors import LRSError
 from lrs.ingest import save_statements
@@ -96,8 +97,8 @@ def journal():
     if request.method == "POST":
         try:
             statement = journal_statement(g.person, request.form)
-            save_statements(ctx(), [statement], {}, credential=space_credential(g.person), version="2.0.0",
-                            owners=owner_keys(ctx().store, g.person.id))
+            access = Access.for_person(ctx().store, g.person, credential=space_credential(g.person))
+            save_statements(ctx(), [statement], {}, access=access, version="2.0.0")
         except ValueError as e:
             error = str(e)
         except LRSError as e:

@@ -28,7 +28,7 @@ def keys():
 @signed_in
 def key_revoke(key):
     credential = ctx().store.get_credential(key)
-    if credential is None or credential.person_id != g.person.id:
+    if not g.access.owns_credential(credential):
         abort(404, description="not found")
     ctx().store.revoke_credential(key, dt.datetime.now(dt.timezone.utc).isoformat())
     return redirect(url_for("space.keys"))

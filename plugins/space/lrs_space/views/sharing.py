@@ -11,8 +11,9 @@ import secrets
 
 from flask import abort, g, redirect, request, url_for
 
+from lrs.access import Access
 from lrs.store.base import Item
-from lrs_space.people import SHARE, find_record, goals_of, own_item, records_of
+from lrs_space.people import SHARE, find_record, goals_of, own_item, records_for
 from lrs_space.records import Filters, page_of
 from lrs_space.views.goals import progress
 from lrs_space.views.timeline import attachment_response
@@ -32,9 +33,11 @@ def covers(share: Item, record, goals_by_id) -> bool:
                for gid in scope.get("goals", []) if gid in goals_by_id)
 
 
-def shared_records(share: Item):
+def shared_records(access: Access):
+    """What a share lets its viewer read: the owner's records (the gate's reach), as far as the share covers."""
+    share = access.share
     goals_by_id = {goal.item_id: goal for goal in goals_of(share.person_id)}
-    return [r for r in records_of(share.person_id) if covers(share, r, goals_by_id)]
+    return [r for r in records_for(access) if covers(share, r, goals_by_id)]
 
 
 def describe(scope: dict, goal_titles: dict) -> str:
@@ -89,20 +92,22 @@ def share_revoke(share_id):
     return redirect(url_for("space.sharing"))
 
 
-def _share_for_me(share_id: str) -> Item:
-    """A share made to the signed-in person; 404 for any other (theirs to others, or none)."""
-    share = ctx().store.get_item(SHARE, share_id)
-    if share is None or share.ref != f"person:{g.person.id}":
+def _share_for_me(share_id: str) -> Access:
+    """The access a share made to the signed-in person gives; 404 for any other (theirs to others, or none)."""
+    store = ctx().store
+    access = Access.for_share(store, store.get_item(SHARE, share_id), g.person)
+    if access is None:
         abort(404, description="not found")
-    return share
+    return access
 
 
 @bp.route("/shared/<share_id>/")
 @signed_in
 def shared(share_id):
-    share = _share_for_me(share_id)
+    access = _share_for_me(share_id)
+    share = access.share
     owner = ctx().store.get_person_by_id(share.person_id)
-    records = shared_records(share)
+    records = shared_records(access)
     filters = Filters.from_args(request.args)
     shown = filters.apply(records)
     try:
@@ -125,8 +130,9 @@ def shared(share_id):
 @bp.route("/shared/<share_id>/records/<statement_id>")
 @signed_in
 def shared_record(share_id, statement_id):
-    share = _share_for_me(share_id)
-    record = find_record(shared_records(share), statement_id)
+    access = _share_for_me(share_id)
+    share = access.share
+    record = find_record(shared_records(access), statement_id)
     owner = ctx().store.get_person_by_id(share.person_id)
     return render("record.html", record=record, ways=WAYS, goals=[], linked=[], raw=None, share=share, owner=owner)
 
@@ -134,7 +140,7 @@ def shared_record(share_id, statement_id):
 @bp.route("/shared/<share_id>/records/<statement_id>/attachments/<sha2>")
 @signed_in
 def shared_attachment(share_id, statement_id, sha2):
-    share = _share_for_me(share_id)
-    return attachment_response(find_record(shared_records(share), statement_id), sha2)
+    access = _share_for_me(share_id)
+    return attachment_response(find_record(shared_records(access), statement_id), sha2, access)
 
 

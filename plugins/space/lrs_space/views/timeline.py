@@ -31,11 +31,12 @@ def timeline():
                   args={k: v for k, v in request.args.items() if k != "page"})
 
 
-def attachment_response(record, sha2: str):
+def attachment_response(record, sha2: str, access):
+    """A body this record carried, read with the reader's access: never a body by its hash alone."""
     declared = {a.get("sha2", "").lower(): a for a in record.attachments}
     if sha2.lower() not in declared:
         abort(404, description="no such attachment")
-    found = ctx().store.get_attachments([sha2.lower()])
+    found = ctx().store.get_attachments([record.id], reach=access.reach())
     if sha2.lower() not in found:
         abort(404, description="this attachment was declared by URL, not sent to the LRS")
     content_type, content = found[sha2.lower()]
@@ -60,7 +61,7 @@ def record(statement_id):
 @bp.route("/records/<statement_id>/attachments/<sha2>")
 @signed_in
 def record_attachment(statement_id, sha2):
-    return attachment_response(find_record(my_records(), statement_id), sha2)
+    return attachment_response(find_record(my_records(), statement_id), sha2, g.access)
 
 
 @bp.route("/export.json")

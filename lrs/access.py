@@ -1,0 +1,262 @@
+"""The access gate: who may read or change which person's learning records, decided here only.
+
+Every xAPI request, every page of the space, every plugin and every command resolves
+one :class:`Access` (once per request) and asks it; nothing else decides ownership.
+The stores take the :class:`Reach` an Access hands out as a required argument of every
+method that reads or changes a person's statements, attachments or documents, so a
+new path that forgets the gate fails with a TypeError, not with a leak, and a test
+(tests/security/test_access_gate.py) fails when a module outside this one makes a
+Reach or asks an ownership question itself. The model is docs/ownership.md; the
+shape is Datasette's ``ensure_permission(action, resource, actor)``.
+
+Kinds of reader (``Access.kind``):
+
+- ``tool``: a tool credential; the xAPI scopes of the spec decide, over every statement
+  (``statements/read``) or only those it stored (``statements/read/mine``).
+- ``person``: a person, through a personal key, the space's pages, chat, the journal, or
+  an import into their record. Reads and writes only what belongs to them: statements
+  whose *own* actor is one of their verified identities (never a statement they merely
+  refer to), the state and agent profile documents of those identities, and the
+  attachments those statements carried.
+- ``share``: another person reading what a person shared with them; read-only, the
+  owner's records, narrowed further by what the share covers.
+- ``operator``: whoever runs the server's commands (``lrs …``): everything.
+
+New kinds (OAuth tokens for a person's tools, team roles, a manager's standing grant,
+readers of consented aggregates, public portfolio links) are added here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lrs.errors import Forbidden
+from lrs.xapi.agents import agent_key, agent_keys_with_members
+
+#: what a person may do through a key, the space, chat or the journal: their statements,
+#: state and agent profile; nothing gathered from everyone (activity definitions)
+PERSON_SCOPES = ("statements/write", "statements/read/mine", "state", "profile")
+
+#: xAPI scopes that read every statement (xAPI-Communication.md §4.2)
+READ_ALL = frozenset({"statements/read", "all/read", "all"})
+
+#: for each resource and kind of access, the scopes that allow it
+_ALLOWED = {
+    ("statements", "write"): {"statements/write", "all"},
+    ("statements", "read"): {"statements/read", "statements/read/mine", "all/read", "all"},
+    ("state", "write"): {"state", "all"},
+    ("state", "read"): {"state", "all/read", "all"},
+    ("activity_profile", "write"): {"profile", "all"},
+    ("activity_profile", "read"): {"profile", "all/read", "all"},
+    ("agent_profile", "write"): {"profile", "all"},
+    ("agent_profile", "read"): {"profile", "all/read", "all"},
+    ("activities", "read"): {"profile", "define", "statements/read", "statements/read/mine", "all/read", "all"},
+    ("agents", "read"): {"profile", "statements/read", "statements/read/mine", "all/read", "all"},
+}
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What one reader's reads may see: every store method that reads or changes a person's
+    statements, attachments or documents takes one, and applies it in its own queries.
+
+    ``owners``: None reaches every person's records; a tuple reaches only statements whose
+    own actor (``actor:`` index keys) is one of these agent keys, and only documents keyed
+    by one of them. ``authority_key``: only statements stored under that credential
+    (``statements/read/mine``). Made only by :class:`Access`.
+    """
+
+    owners: tuple[str, ...] | None
+    authority_key: str | None = None
+
+    @property
+    def everything(self) -> bool:
+        return self.owners is None and self.authority_key is None
+
+    def reaches_agent(self, key: str | None) -> bool:
+        """Whether documents keyed by this agent key are within reach (activity profiles: key None)."""
+        if self.owners is None:
+            return self.authority_key is None
+        return key is not None and key in self.owners
+
+
+@dataclass(frozen=True)
+class Access:
+    """One reader or writer, resolved once per request; every ownership decision is a method."""
+
+    kind: str                                  # tool | person | share | operator
+    scopes: frozenset[str] = frozenset()
+    credential: object = None                  # lrs.auth.credentials.Credential, when one was used
+    person_id: int | None = None               # the person acted for (person) or read (share)
+    owner_keys: tuple[str, ...] | None = None  # that person's verified identity keys
+    viewer_id: int | None = None               # share: who reads
+    share: object = None                       # share: the share item (its scope)
+    is_admin: bool = False                     # space administrators: people admin, never records
+    extra: dict = field(default_factory=dict, compare=False)
+
+    # -- resolving ----------------------------------------------------------------------------
+    @classmethod
+    def for_credential(cls, credential, store) -> "Access":
+        """The access of an xAPI credential: a tool's, or a person's when it acts for one."""
+        if credential.person_id is not None:
+            return cls(kind="person", scopes=frozenset(credential.scopes), credential=credential,
+                       person_id=credential.person_id,
+                       owner_keys=_verified_keys(store, credential.person_id))
+        return cls(kind="tool", scopes=frozenset(credential.scopes), credential=credential)
+
+    @classmethod
+    def for_person(cls, store, person, *, credential=None) -> "Access":
+        """A person acting in their own space (pages, journal, chat, imports into their record)."""
+        return cls(kind="person", scopes=frozenset(credential.scopes if credential else PERSON_SCOPES),
+                   credential=credential, person_id=person.id, owner_keys=_verified_keys(store, person.id),
+                   is_admin=bool(getattr(person, "is_admin", False)))
+
+    @classmethod
+    def for_share(cls, store, share, viewer) -> "Access | None":
+        """A person reading what another shared with them; None when this share is not to them."""
+        if share is None or viewer is None or share.ref != f"person:{viewer.id}" or share.person_id is None:
+            return None
+        return cls(kind="share", scopes=frozenset({"statements/read/mine"}), person_id=share.person_id,
+                   owner_keys=_verified_keys(store, share.person_id), viewer_id=viewer.id, share=share)
+
+    @classmethod
+    def operator(cls) -> "Access":
+        """The operator running ``lrs`` commands on the server: every record (backups, migration, CLI export)."""
+        return cls(kind="operator", scopes=frozenset({"all"}))
+
+    # -- scopes -------------------------------------------------------------------------------
+    def require(self, resource: str, action: str) -> None:
+        """Forbidden unless the scopes allow ``action`` (read/write) on ``resource``."""
+        allowed = _ALLOWED[(resource, action)]
+        if self.kind == "share" and action != "read":
+            raise Forbidden("what is shared with you is read-only")
+        if not self.scopes & allowed:
+            raise Forbidden(
+                f"this credential's scopes ({', '.join(sorted(self.scopes))}) do not allow {action} access to"
+                f" {resource}; it needs one of: {', '.join(sorted(allowed))}")
+
+    @property
+    def acts_for_person(self) -> bool:
+        return self.owner_keys is not None
+
+    # -- statements ----------------------------------------------------------------------------
+    def reach(self) -> Reach:
+        """The statements this reader may read (raises Forbidden when it may read none)."""
+        if self.kind == "operator":
+            return Reach(owners=None)
+        self.require("statements", "read")
+        if self.owner_keys is not None:
+            return Reach(owners=self.owner_keys)
+        if self.scopes & READ_ALL:
+            return Reach(owners=None)
+        return Reach(owners=None, authority_key=self.credential.key)
+
+    def write_owners(self, statement: dict, location: str) -> tuple[str, ...] | None:
+        """Check that this writer may store ``statement``; return whom it will belong to.
+
+        A person writes only statements whose actor (or a member of a Group actor) is one of
+        their verified identities, and such a statement belongs to them alone: naming others
+        as Group members does not put it in their records. A tool's statements belong to
+        the actor and every member of a Group actor (None: no narrowing).
+        """
+        if self.kind == "share":
+            raise Forbidden("what is shared with you is read-only", location=location)
+        if self.owner_keys is None:
+            return None
+        mine = tuple(k for k in agent_keys_with_members(statement.get("actor") or {}) if k in self.owner_keys)
+        if not mine:
+            raise Forbidden(
+                "a personal key writes only statements whose actor is its person (one of their verified"
+                " identities, or a Group with one of them as member); claim the identity in your learning space",
+                location=f"{location}.actor")
+        return mine
+
+    def may_write_as(self, statement: dict) -> bool:
+        """Whether this writer may store a statement with this actor (importers sort before storing)."""
+        if self.kind == "share":
+            return False
+        if self.owner_keys is None:
+            return True
+        return any(k in self.owner_keys for k in agent_keys_with_members(statement.get("actor") or {}))
+
+    def check_voids(self, targets: dict[str, str], store) -> None:
+        """A person voids only their own statements; ``targets`` maps a voided id to where it is voided.
+
+        A target the person does not own and one that does not exist answer alike (existence is
+        not theirs to know), and a target yet to arrive cannot be voided in advance by a person.
+        Tools with the write scope keep xAPI voiding of any statement.
+        """
+        if self.owner_keys is None or not targets:
+            return
+        reach = self.reach_for_writes()
+        for target, location in targets.items():
+            if (store.get_statement(target, reach=reach) is None
+                    and store.get_statement(target, reach=reach, voided=True) is None):
+                raise Forbidden(f"you can void only your own statements; none of yours has id {target}",
+                                location=location)
+
+    def reach_for_writes(self) -> Reach:
+        """What a writer's own checks may look at (its own statements), whatever its read scopes."""
+        if self.owner_keys is not None:
+            return Reach(owners=self.owner_keys)
+        return Reach(owners=None)
+
+    # -- documents -----------------------------------------------------------------------------
+    def documents(self, resource: str, action: str, agent: str | None, location: str = "agent") -> Reach:
+        """The reach for one state, activity profile or agent profile request.
+
+        A person reaches only the state and agent profile documents keyed by their own
+        identities; activity profiles and other people's documents are not theirs.
+        """
+        self.require(resource, action)
+        if self.kind == "operator" or self.owner_keys is None:
+            return Reach(owners=None)
+        if agent is None:
+            raise Forbidden("a personal key reaches only its person's state and agent profile documents",
+                            location="activityId")
+        if agent not in self.owner_keys:
+            raise Forbidden("a personal key reaches only the documents of its own person's identities",
+                            location=location)
+        return Reach(owners=self.owner_keys)
+
+    def reaches_documents_of(self, agent: str | None) -> bool:
+        """Whether this reader's document reach includes the agent's (importers sort before storing)."""
+        return self.owner_keys is None or (agent is not None and agent in self.owner_keys)
+
+    def may_read_agent(self, agent: dict) -> None:
+        """The Agents resource: a person asks only about their own identities."""
+        self.require("agents", "read")
+        if self.owner_keys is not None and agent_key(agent) not in self.owner_keys:
+            raise Forbidden("a personal key reaches only the documents of its own person's identities",
+                            location="agent")
+
+    def may_read_activities(self) -> None:
+        """Activity definitions are gathered from everyone's statements: not a person's to read."""
+        self.require("activities", "read")
+        if self.owner_keys is not None:
+            raise Forbidden("activity definitions are gathered from everyone's statements; a personal key"
+                            " reads only its person's statements", location="activityId")
+
+    # -- people --------------------------------------------------------------------------------
+    def owns_item(self, item) -> bool:
+        """Whether a person's own item (goal, share, setting, annotation, forwarding rule, chat link …)
+        is this person's; an item of no one (store-wide) is the operator's."""
+        if item is None:
+            return False
+        if self.kind == "operator":
+            return True
+        return self.kind == "person" and item.person_id is not None and item.person_id == self.person_id
+
+    def owns_credential(self, credential) -> bool:
+        """A personal key is its person's to see and revoke; tool credentials are the operator's."""
+        if credential is None:
+            return False
+        return self.kind == "operator" or (self.kind == "person" and credential.person_id == self.person_id)
+
+    def may_erase(self, person_id: int) -> bool:
+        """Erasure: a person erases themselves; the operator anyone (from the command line)."""
+        return self.kind == "operator" or (self.kind == "person" and self.person_id == person_id)
+
+
+def _verified_keys(store, person_id: int) -> tuple[str, ...]:
+    return tuple(i.key for i in store.list_identities(person_id, verified=True))
