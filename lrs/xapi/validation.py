@@ -25,6 +25,7 @@ from lrs.xapi.datatypes import (
     is_sha2,
     is_uuid,
     parse_iso_timestamp,
+    timestamp_problem,
 )
 
 INTERACTION_TYPES = ("true-false", "choice", "fill-in", "long-fill-in", "matching", "performance",
@@ -104,8 +105,7 @@ class Timestamp(String):
 
     def check(self, value):
         if parse_iso_timestamp(value) is None:
-            raise ValidationError(f"must be an ISO 8601 timestamp (the offsets -00, -0000, -00:00 are not allowed), "
-                                  f"not {value[:80]!r}")
+            raise ValidationError(timestamp_problem(value))
 
 
 class Duration(String):
@@ -711,7 +711,7 @@ def validate_uuid(value, *, location: str) -> None:
 def parse_timestamp(value: str, *, location: str, version: str = "1.0.3") -> dt.datetime:
     moment = parse_iso_timestamp(value)
     if moment is None:
-        raise BadRequest(f"{location}: must be an ISO 8601 timestamp, not {str(value)[:80]!r}", location=location)
+        raise BadRequest(f"{location}: {timestamp_problem(value)}", location=location)
     return moment
 
 
