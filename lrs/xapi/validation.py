@@ -16,6 +16,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, valida
 
 from lrs.errors import BadRequest
 from lrs.xapi.fastcheck import proves_valid
+from lrs.xapi.versions import is_statement_version
 from lrs.xapi.datatypes import (
     is_duration,
     is_iri,
@@ -186,12 +187,9 @@ class Version(String):
         self.prefixes = prefixes
 
     def check(self, value):
-        parts = value.split(".")
-        ok = (len(parts) in (2, 3) and all(p.isascii() and p.isdigit() for p in parts)
-              and ".".join(parts[:2]) in self.prefixes)
-        if not ok:
-            raise ValidationError(f"must be a version of xAPI {' or '.join(p + '.x' for p in self.prefixes)}, "
-                                  f"not {value[:20]!r}")
+        if not is_statement_version(value, "2.0" in self.prefixes):
+            raise ValidationError(f"must be a version of xAPI {' or '.join(p + '.x' for p in self.prefixes)} "
+                                  f"(Semantic Versioning, such as 1.0.3 or 1.0.3-rc1), not {value[:40]!r}")
 
 
 class _Accepted:
