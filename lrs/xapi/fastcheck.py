@@ -4,8 +4,8 @@
 :mod:`lrs.xapi.validation` accept; anything else (an invalid statement, or a
 form it does not know) gets False, and the schemas then decide and word the
 error. It is a plain walk over the JSON with the same predicates
-(:mod:`lrs.xapi.datatypes`) and the same rules, about ten times faster than
-marshmallow. tests/xapi/test_fastcheck_properties.py checks that with it the
+(:mod:`lrs.xapi.datatypes`, :mod:`lrs.xapi.versions`) and the same rules, about ten
+times faster than marshmallow. tests/xapi/test_fastcheck_properties.py checks that with it the
 validator accepts and rejects exactly what the schemas alone do.
 
 Only exact JSON types are trusted (``dict``, ``list``, ``str``, ``int``,
