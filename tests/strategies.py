@@ -228,9 +228,16 @@ _datetimes = st.datetimes(min_value=dt.datetime(1970, 1, 1), max_value=dt.dateti
 timestamps = _datetimes.map(lambda d: d.isoformat(timespec="milliseconds") + "Z")
 
 
+#: leap seconds (RFC 3339 §5.7): after 23:59:59 UTC on a month's last day, in any offset
+LEAP_SECONDS = ["2015-06-30T23:59:60Z", "2016-12-31T23:59:60.500Z", "1990-12-31T15:59:60-08:00",
+                "2017-01-01T05:29:60+05:30", "20150630T235960Z"]
+
+
 @st.composite
 def any_timestamps(draw):
     """ISO 8601 timestamps in the forms an LRS accepts (it may return them re-serialised in UTC)."""
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.sampled_from(LEAP_SECONDS))
     moment = draw(_datetimes)
     spec = draw(st.sampled_from(["seconds", "milliseconds", "microseconds"]))
     zone = draw(st.sampled_from(["Z", "+00:00", "+05:30", "-08:00", "+0100", "+02", ""]))
@@ -295,7 +302,8 @@ def statements(draw, v2=False, exact=True):
         statement["id"] = draw(uuids)
     if draw(st.booleans()):
         versions = ["1.0.3", "1.0.0", "1.0"] + (["2.0.0"] if v2 else [])
-        statement["version"] = draw(st.sampled_from(versions if not exact else versions[:1] + versions[3:]))
+        semver = ["1.0.3-rc1", "1.0.0-alpha.1+001", "1.0.3+build.5"] + (["2.0.0-rc1"] if v2 else [])
+        statement["version"] = draw(st.sampled_from(versions + semver if not exact else versions[:1] + versions[3:]))
     if not exact and draw(st.booleans()):
         statement["stored"] = draw(any_timestamps())
     if not exact and draw(st.booleans()):

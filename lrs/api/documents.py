@@ -101,7 +101,7 @@ def serve_document(xreq: XAPIRequest, ref: DocumentRef, id_param: str, resource:
         if_match=xreq.header("if-match"),
         if_none_match=xreq.header("if-none-match"),
         required=resource != "state" or v2,
-        required_to_create=resource != "state",
+        required_to_create=resource != "state" and not v2,
     )
     content_type = xreq.header("content-type") or "application/octet-stream"
     body = xreq.body

@@ -16,6 +16,7 @@ from flask import Response
 
 from lrs import __version__
 from lrs.api.common import lrs_context, xapi_blueprint
+from lrs.xapi.versions import STATEMENT_VERSION_PATTERN
 
 bp = xapi_blueprint("openapi", __name__, authenticated=False, version_required=False)
 
@@ -143,7 +144,7 @@ SCHEMAS = {
         "timestamp": TIMESTAMP,
         "stored": TIMESTAMP,
         "authority": _ref("Actor"),
-        "version": {"type": "string", "pattern": r"^(1\.0|2\.0)(\.\d+)?$"},
+        "version": {"type": "string", "pattern": STATEMENT_VERSION_PATTERN},
         "attachments": {"type": "array", "items": _ref("Attachment")},
     }, required=("actor", "verb", "object")),
     "StatementResult": _object({"statements": {"type": "array", "items": _ref("Statement")},

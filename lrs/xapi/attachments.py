@@ -152,7 +152,10 @@ def check_attachments(statements: list[dict], parts: dict[str, AttachmentPart]) 
 
 
 def build_multipart(json_body: bytes, parts: list[AttachmentPart]) -> tuple[bytes, str]:
-    """A multipart/mixed response: the statements first, then each attachment once."""
+    """A multipart/mixed response: the statements first, then each attachment once.
+
+    The boundary is hex digits, an RFC 2045 token, and is sent unquoted: TinCanJS reads
+    everything after ``boundary=`` as the boundary, quotes included."""
     boundary = secrets.token_hex(16)
     delimiter = f"--{boundary}\r\n".encode()
     chunks = [delimiter, b"Content-Type: application/json\r\n\r\n", json_body, b"\r\n"]
@@ -165,4 +168,4 @@ def build_multipart(json_body: bytes, parts: list[AttachmentPart]) -> tuple[byte
             b"\r\n",
         ]
     chunks.append(f"--{boundary}--\r\n".encode())
-    return b"".join(chunks), f'multipart/mixed; boundary="{boundary}"'
+    return b"".join(chunks), f"multipart/mixed; boundary={boundary}"

@@ -82,7 +82,8 @@ def parse_iso_timestamp(value) -> dt.datetime | None:
     """A timezone-aware datetime for an ISO 8601 date-time, or None when it is not one.
 
     A missing offset is read as UTC; the offsets -00, -0000 and -00:00 ("unknown
-    local offset" in RFC 3339) are refused, as xAPI requires.
+    local offset" in RFC 3339) are refused, as xAPI requires. A leap second (second 60,
+    RFC 3339 §5.6) is read as the first second of the next day.
     """
     if not isinstance(value, str):
         return None
@@ -112,9 +113,34 @@ def parse_iso_timestamp(value) -> dt.datetime | None:
             zone = dt.timezone(sign * offset)
         if hour == 24 and minute == 0 and second == 0 and micro == 0:
             return dt.datetime(year, month, day, tzinfo=zone) + dt.timedelta(days=1)
+        if second == 60:
+            return _after_leap_second(dt.datetime(year, month, day, hour, minute, 59, tzinfo=zone), micro)
         return dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=zone)
     except (ValueError, OverflowError):
         return None
+
+
+def _after_leap_second(last_second: dt.datetime, micro: int) -> dt.datetime | None:
+    """Second 60 exists only after 23:59:59 UTC on a month's last day (RFC 3339 §5.7: at the
+    end of a month, at the same instant in every offset); it counts as the next second."""
+    last_second = last_second.astimezone(dt.timezone.utc)
+    following = last_second + dt.timedelta(seconds=1)
+    if (last_second.hour, last_second.minute, following.day, following.hour) != (23, 59, 1, 0):
+        return None
+    return following + dt.timedelta(microseconds=micro)
+
+
+def timestamp_problem(value) -> str:
+    """Why ``value`` is not a timestamp parse_iso_timestamp accepts, for the error message."""
+    text = str(value)[:80]
+    match = (_TIMESTAMP.match(value) or _BASIC_TIMESTAMP.match(value)) if isinstance(value, str) else None
+    if match and match.group("tz") in NEGATIVE_ZERO_OFFSETS:
+        return (f"must be an ISO 8601 timestamp with a known offset ({match.group('tz')} means an unknown "
+                f"local offset, RFC 3339 §4.3), not {text!r}")
+    if match and match.group("s") == "60":
+        return (f"must be an ISO 8601 timestamp; second 60 is a leap second, only after 23:59:59 UTC on the "
+                f"last day of a month (RFC 3339 §5.7), not {text!r}")
+    return f"must be an ISO 8601 timestamp such as 2015-06-30T23:59:59.500Z, not {text!r}"
 
 
 _SECONDS = re.compile(r"(\d+)[.,](\d+)S$")

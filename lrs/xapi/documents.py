@@ -75,7 +75,9 @@ class Preconditions:
     if_none_match: str | None = None
     #: a PUT over an existing document without either header is refused (409)
     required: bool = False
-    #: ... and so is one that would create a document (400): profiles need If-None-Match: * to create
+    #: ... and so is one that would create a document (400): 1.0.3 profiles need If-None-Match: * to
+    #: create (the 1.0.3 conformance suite, XAPI-00273); 2.0 asks for 409 only, and the ADL reference
+    #: LRS creates, so a 2.0 PUT without a precondition creates a new document as State does
     required_to_create: bool = False
 
     def check(self, existing: Document | None, *, is_put: bool = False) -> None:

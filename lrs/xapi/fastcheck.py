@@ -4,8 +4,8 @@
 :mod:`lrs.xapi.validation` accept; anything else (an invalid statement, or a
 form it does not know) gets False, and the schemas then decide and word the
 error. It is a plain walk over the JSON with the same predicates
-(:mod:`lrs.xapi.datatypes`) and the same rules, about ten times faster than
-marshmallow. tests/xapi/test_fastcheck_properties.py checks that with it the
+(:mod:`lrs.xapi.datatypes`, :mod:`lrs.xapi.versions`) and the same rules, about ten
+times faster than marshmallow. tests/xapi/test_fastcheck_properties.py checks that with it the
 validator accepts and rejects exactly what the schemas alone do.
 
 Only exact JSON types are trusted (``dict``, ``list``, ``str``, ``int``,
@@ -24,6 +24,7 @@ from lrs.xapi.datatypes import (
     is_uuid,
     parse_iso_timestamp,
 )
+from lrs.xapi.versions import is_statement_version
 
 INTERACTION_TYPES = frozenset(("true-false", "choice", "fill-in", "long-fill-in", "matching", "performance",
                                "sequencing", "likert", "numeric", "other"))
@@ -370,16 +371,6 @@ def _timestamp(value) -> bool:
     return type(value) is str and parse_iso_timestamp(value) is not None
 
 
-def _version(value, v2: bool) -> bool:
-    if type(value) is not str:
-        return False
-    parts = value.split(".")
-    if len(parts) not in (2, 3) or not all(p.isascii() and p.isdigit() for p in parts):
-        return False
-    major_minor = parts[0] + "." + parts[1]
-    return major_minor == "1.0" or (v2 and major_minor == "2.0")
-
-
 def _object(value, v2: bool, nested: bool) -> bool:
     if type(value) is not dict:
         return False
@@ -428,7 +419,7 @@ def proves_valid(statement, v2: bool) -> bool:
             return False
         if "stored" in statement and not _timestamp(statement["stored"]):
             return False
-        if "version" in statement and not _version(statement["version"], v2):
+        if "version" in statement and not is_statement_version(statement["version"], v2):
             return False
         if "authority" in statement:
             authority = statement["authority"]

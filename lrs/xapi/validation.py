@@ -16,6 +16,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, valida
 
 from lrs.errors import BadRequest
 from lrs.xapi.fastcheck import proves_valid
+from lrs.xapi.versions import is_statement_version
 from lrs.xapi.datatypes import (
     is_duration,
     is_iri,
@@ -25,6 +26,7 @@ from lrs.xapi.datatypes import (
     is_sha2,
     is_uuid,
     parse_iso_timestamp,
+    timestamp_problem,
 )
 
 INTERACTION_TYPES = ("true-false", "choice", "fill-in", "long-fill-in", "matching", "performance",
@@ -104,8 +106,7 @@ class Timestamp(String):
 
     def check(self, value):
         if parse_iso_timestamp(value) is None:
-            raise ValidationError(f"must be an ISO 8601 timestamp (the offsets -00, -0000, -00:00 are not allowed), "
-                                  f"not {value[:80]!r}")
+            raise ValidationError(timestamp_problem(value))
 
 
 class Duration(String):
@@ -186,12 +187,9 @@ class Version(String):
         self.prefixes = prefixes
 
     def check(self, value):
-        parts = value.split(".")
-        ok = (len(parts) in (2, 3) and all(p.isascii() and p.isdigit() for p in parts)
-              and ".".join(parts[:2]) in self.prefixes)
-        if not ok:
-            raise ValidationError(f"must be a version of xAPI {' or '.join(p + '.x' for p in self.prefixes)}, "
-                                  f"not {value[:20]!r}")
+        if not is_statement_version(value, "2.0" in self.prefixes):
+            raise ValidationError(f"must be a version of xAPI {' or '.join(p + '.x' for p in self.prefixes)} "
+                                  f"(Semantic Versioning, such as 1.0.3 or 1.0.3-rc1), not {value[:40]!r}")
 
 
 class _Accepted:
@@ -711,7 +709,7 @@ def validate_uuid(value, *, location: str) -> None:
 def parse_timestamp(value: str, *, location: str, version: str = "1.0.3") -> dt.datetime:
     moment = parse_iso_timestamp(value)
     if moment is None:
-        raise BadRequest(f"{location}: must be an ISO 8601 timestamp, not {str(value)[:80]!r}", location=location)
+        raise BadRequest(f"{location}: {timestamp_problem(value)}", location=location)
     return moment
 
 

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import statement
+from tests.conftest import XAPIClient, add_credential, statement
 
 AGENT = json.dumps({"objectType": "Agent", "mbox": "mailto:ada@example.org"})
 ACTIVITY = "http://example.org/activities/reading"
@@ -65,6 +65,9 @@ def test_multiple_ids_since_and_delete_all(client):
 
 
 def test_profile_put_needs_a_precondition_400_when_new_409_when_existing(client):
+    """In 1.0.3 a new profile document needs If-None-Match: * (or If-Match): the 1.0.3 conformance
+    suite requires a 400 without either (XAPI-00273, "fails without ETag header"), and TinCanPython
+    (RemoteLRS.save_activity_profile, which sends neither for a new document) gets that 400."""
     path = "/xapi/activities/profile"
     params = {"activityId": ACTIVITY, "profileId": "p"}
     assert client.put(path, query_string=params, data=b"1", content_type="text/plain").status_code == 400
@@ -81,6 +84,29 @@ def test_profile_put_needs_a_precondition_400_when_new_409_when_existing(client)
                        headers={"If-None-Match": "*"})
     assert again.status_code == 412
     assert client.get(path, query_string=params).data == b"2"
+
+
+@pytest.mark.parametrize("path,params", [
+    ("/xapi/activities/profile", {"activityId": ACTIVITY, "profileId": "prefs"}),
+    ("/xapi/agents/profile", {"agent": AGENT, "profileId": "prefs"}),
+])
+def test_a_2_0_profile_put_without_precondition_creates_a_new_document(app, store, path, params):
+    """xAPI 2.0 asks the LRS for a 409 only when the document exists (the 2.0 conformance suite:
+    "If-None-Match is not included in the spec document for xAPI 2.0's LRS requirements"), and the
+    ADL reference LRS (adlnet/ADL_LRS, lrs/utils/etag.py) creates the document, as it does for State:
+    a client that sends no precondition for a new profile is not refused. 409 and 412 stay."""
+    client = XAPIClient(app.test_client(), add_credential(store), version="2.0.0")
+    created = client.put(path, query_string=params, data=b'{"font": "large"}', content_type="application/json")
+    assert created.status_code == 204, created.json
+    got = client.get(path, query_string=params)
+    assert got.json == {"font": "large"} and got.headers["ETag"] == created.headers["ETag"]
+    over = client.put(path, query_string=params, data=b"{}", content_type="application/json")
+    assert over.status_code == 409 and "If-Match" in over.json["message"]
+    assert client.put(path, query_string=params, data=b"{}", content_type="application/json",
+                      headers={"If-Match": '"nope"'}).status_code == 412
+    assert client.put(path, query_string=params, data=b"{}", content_type="application/json",
+                      headers={"If-None-Match": "*"}).status_code == 412
+    assert client.get(path, query_string=params).json == {"font": "large"}
 
 
 def test_agent_profile_and_delete_with_etag(client):

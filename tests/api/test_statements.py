@@ -231,6 +231,29 @@ def test_attachments_true_answers_multipart(client):
     assert b'"statements"' in response.data
 
 
+def test_a_leap_second_timestamp_is_stored_as_sent_and_queried_as_the_next_second(client):
+    """A statement stamped in the leap second of 30 June 2015 (IERS Bulletin C 49; RFC 3339 allows
+    second 60) is stored as sent; since/until may name a leap second too."""
+    sent = statement(timestamp="2015-06-30T23:59:60Z")
+    response = post(client, sent)
+    assert response.status_code == 200, response.json
+    (statement_id,) = response.json
+    assert client.get(f"{XAPI}?statementId={statement_id}").json["timestamp"] == "2015-06-30T23:59:60Z"
+    since = client.get(XAPI, query_string={"since": "2015-06-30T23:59:60Z"})
+    assert since.status_code == 200 and statement_id in [s["id"] for s in since.json["statements"]]
+    until = client.get(XAPI, query_string={"until": "1990-12-31T15:59:60-08:00"})
+    assert until.status_code == 200 and until.json["statements"] == []
+
+
+@pytest.mark.parametrize("version", ["1.0.3-rc1", "1.0.0-alpha", "1.0.3+build.5"])
+def test_a_statement_version_with_a_pre_release_or_build_part_is_kept(client, version):
+    """xAPI-Data.md §2.4.10: "An LRS MUST accept all Statements where their version starts with
+    "1.0." if they otherwise validate"; xAPI versions are Semantic Versioning 2.0.0."""
+    response = post(client, statement(version=version))
+    assert response.status_code == 200, response.json
+    assert client.get(f"{XAPI}?statementId={response.json[0]}").json["version"] == version
+
+
 def test_version_header_is_required_and_checked(client):
     assert client.get(XAPI, headers={"X-Experience-API-Version": None}).status_code == 400
     assert client.get(XAPI, headers={"X-Experience-API-Version": "1.1.0"}).status_code == 400

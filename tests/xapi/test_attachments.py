@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 
@@ -44,6 +45,27 @@ def test_round_trip_with_build_multipart():
     statement_json, parts = parse_multipart(payload, content_type)
     assert statement_json == b"[]" and parts[sha2].content == content
     assert parts[sha2].content_type == "application/pdf"
+
+
+def test_the_response_boundary_needs_no_quotes():
+    """TinCanJS (Rustici's xAPI client, npm tincanjs 0.50) takes everything after "boundary=" as the
+    boundary, quotes included, and then finds no parts in a retrieveStatement(attachments: true)
+    answer. A boundary of characters that are both RFC 2046 bchars and RFC 2045 token characters
+    is sent unquoted, which every client reads."""
+    content = b"notes"
+    payload, content_type = build_multipart(b"[]", [AttachmentPart(hashlib.sha256(content).hexdigest(),
+                                                                   "text/plain", content)])
+    kind, _, boundary = content_type.partition("; boundary=")
+    assert kind == "multipart/mixed"
+    assert re.fullmatch(r"[0-9A-Za-z'+_.-]{1,70}", boundary), content_type
+    assert payload.startswith(f"--{boundary}\r\n".encode()) and payload.endswith(f"--{boundary}--\r\n".encode())
+
+
+def test_a_quoted_boundary_in_a_request_is_still_read():
+    """RFC 2046 §5.1.1 allows quotes around any boundary (Learnfolio itself sent them until
+    TinCanJS could not read them), so a client that quotes its boundary is still understood."""
+    statement_json, parts = parse_multipart(body([JSON_PART, part(b"x")]), f'multipart/mixed; boundary="{B}"')
+    assert statement_json == b'{"a": 1}' and len(parts) == 1
 
 
 def test_sha384_and_512_are_accepted():

@@ -57,6 +57,31 @@ def test_not_timestamps(value):
     assert parse_iso_timestamp(value) is None
 
 
+UTC = dt.timezone.utc
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("1990-12-31T23:59:60Z", dt.datetime(1991, 1, 1, tzinfo=UTC)),          # RFC 3339 §5.8, in UTC
+    ("1990-12-31T15:59:60-08:00", dt.datetime(1991, 1, 1, tzinfo=UTC)),     # ... and the same in PST
+    ("2015-06-30T23:59:60Z", dt.datetime(2015, 7, 1, tzinfo=UTC)),          # IERS Bulletin C 49
+    ("2016-12-31T23:59:60.250Z", dt.datetime(2017, 1, 1, 0, 0, 0, 250000, tzinfo=UTC)),
+    ("2017-01-01T05:29:60+05:30", dt.datetime(2017, 1, 1, tzinfo=UTC)),
+    ("20150630T235960Z", dt.datetime(2015, 7, 1, tzinfo=UTC)),
+])
+def test_a_leap_second_is_the_next_second(value, expected):
+    """RFC 3339 allows second 60 at the end of a month in which a leap second occurs; a
+    statement recorded on a clock that counted it (the one of 30 June 2015, IERS Bulletin C 49)
+    is ordered and compared as the first second of the next day."""
+    assert parse_iso_timestamp(value) == expected
+
+
+@pytest.mark.parametrize("value", ["2015-06-30T12:00:60Z", "2015-06-30T23:58:60Z", "2015-06-15T23:59:60Z",
+                                   "2015-06-30T23:59:60+02:00", "2015-06-30T23:59:61Z", "2015-06-30T23:60:00Z"])
+def test_second_60_is_only_a_leap_second(value):
+    """Second 60 anywhere but the last second of a UTC month is not a time (RFC 3339 §5.7)."""
+    assert parse_iso_timestamp(value) is None
+
+
 @pytest.mark.parametrize("value", ["PT1H", "P1Y2M3DT4H5M6.7S", "P4W", "PT0.5S", "P1D"])
 def test_durations(value):
     assert is_duration(value)

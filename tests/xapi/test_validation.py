@@ -8,12 +8,14 @@ import datetime as dt
 import pytest
 
 from lrs.errors import BadRequest
+from lrs.xapi.fastcheck import proves_valid
 from lrs.xapi.validation import (
     is_iri,
     parse_timestamp,
     validate_activity_id,
     validate_agent,
     validate_statement,
+    validate_statement_with_schemas,
     validate_uuid,
 )
 from tests.conftest import statement
@@ -396,6 +398,76 @@ def test_version_2_0_statements():
     assert rejected(statement(version="3.0.0"), "2.0.0").location == "statement.version"
 
 
+def accepted_on_both_paths(body, version):
+    """Accepted by the schemas, by validate_statement, and vouched for by the fast path."""
+    validate_statement_with_schemas(copy.deepcopy(body), version=version)
+    validate_statement(copy.deepcopy(body), version=version)
+    assert proves_valid(copy.deepcopy(body), version.startswith("2."))
+
+
+def rejected_on_both_paths(body, version):
+    with pytest.raises(BadRequest) as by_schemas:
+        validate_statement_with_schemas(copy.deepcopy(body), version=version)
+    assert not proves_valid(copy.deepcopy(body), version.startswith("2."))
+    error = rejected(copy.deepcopy(body), version)
+    assert (error.location, error.message) == (by_schemas.value.location, by_schemas.value.message)
+    return error
+
+
+#: semver.org §9 and §10's own examples of pre-release and build parts, all on 1.0.0
+SEMVER_EXAMPLES = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-0.3.7", "1.0.0-x.7.z.92", "1.0.0-x-y-z.--",
+                   "1.0.0-alpha+001", "1.0.0+20130313144700", "1.0.0-beta+exp.sha.5114f85",
+                   "1.0.0+21AF26D3----117B344092BD"]
+
+
+@pytest.mark.parametrize("request_version", ["1.0.3", "2.0.0"])
+@pytest.mark.parametrize("version", SEMVER_EXAMPLES + ["1.0.3-rc1", "1.0.3+build.5"])
+def test_a_version_with_a_pre_release_or_build_part_is_accepted(version, request_version):
+    """xAPI-Data.md §2.4.10: an LRS MUST accept every statement whose version starts with "1.0."
+    (xAPI versions follow Semantic Versioning 2.0.0), so the examples of semver.org itself and a
+    release candidate's "1.0.3-rc1" are accepted, and kept as sent."""
+    body = statement(version=version)
+    accepted_on_both_paths(body, request_version)
+    assert body["version"] == version
+
+
+def test_a_2_0_pre_release_is_a_2_0_version():
+    """A 2.0.0 release candidate's statements are 2.0 statements: accepted in a 2.0 request,
+    refused in a 1.0.3 one like "2.0.0" itself."""
+    accepted_on_both_paths(statement(version="2.0.0-rc1"), "2.0.0")
+    accepted_on_both_paths(statement(version="2.0.1+build.7"), "2.0.0")
+    assert rejected_on_both_paths(statement(version="2.0.0-rc1"), "1.0.3").location == "statement.version"
+
+
+@pytest.mark.parametrize("version", ["1.0.3-", "1.0.3+", "1.0.3-rc..1", "1.0.3-01", "1.0.3-rc1+", "1.0.3-rc_1",
+                                     "1.0.3+build+5", "1.0-rc1", "1.1.0-rc1", "0.95-rc1", "1.0.3 ", " 1.0.3",
+                                     "1.0.3-ü", "1.0.٣", "1.0.x", "1.0.3\n", "v1.0.3"])
+def test_a_version_that_is_not_semver_is_still_refused(version):
+    """Garbage after "1.0." is not a version (Semantic Versioning 2.0.0 §9, §10: dot-separated
+    ASCII alphanumerics and hyphens, numeric pre-release identifiers without leading zeros)."""
+    for request_version in ("1.0.3", "2.0.0"):
+        assert rejected_on_both_paths(statement(version=version), request_version).location == "statement.version"
+
+
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_a_leap_second_timestamp_is_accepted(version):
+    """The leap second of 30 June 2015 (IERS Bulletin C 49) and RFC 3339 §5.8's example of the
+    one of 1990 in PST: RFC 3339, which xAPI timestamps follow, allows second 60."""
+    body = statement(timestamp="2015-06-30T23:59:60Z", object=sub(timestamp="1990-12-31T15:59:60-08:00"))
+    accepted_on_both_paths(body, version)
+    assert body["timestamp"] == "2015-06-30T23:59:60Z"
+
+
+def test_a_refused_timestamp_is_told_what_is_wrong_with_it():
+    """Second 60 where no leap second can be is refused without blaming the offset; a -00:00
+    offset is refused naming the offset."""
+    error = rejected_on_both_paths(statement(timestamp="2015-06-30T12:00:60Z"), "1.0.3")
+    assert error.location == "statement.timestamp" and "offset" not in error.message
+    assert "60" in error.message
+    error = rejected_on_both_paths(statement(timestamp="2015-06-30T12:00:00-00:00"), "1.0.3")
+    assert error.location == "statement.timestamp" and "-00:00" in error.message
+
+
 CONTEXT_AGENT = {"objectType": "contextAgent", "agent": MBOX}
 CONTEXT_GROUP = {"objectType": "contextGroup", "group": GROUP}
 
@@ -473,6 +545,17 @@ def test_parse_timestamp():
             with pytest.raises(BadRequest) as caught:
                 parse_timestamp(bad, location="until", version=version)
             assert caught.value.location == "until"
+
+
+def test_since_and_until_may_name_a_leap_second():
+    """A query for what was stored since a leap second (RFC 3339 §5.8: 1990-12-31T23:59:60Z) starts
+    at the first second of the next day."""
+    utc = dt.timezone.utc
+    for version in ("1.0.3", "2.0.0"):
+        assert parse_timestamp("1990-12-31T23:59:60Z", location="since", version=version) == \
+            dt.datetime(1991, 1, 1, tzinfo=utc)
+        assert parse_timestamp("2015-06-30T23:59:60.5Z", location="until", version=version) == \
+            dt.datetime(2015, 7, 1, 0, 0, 0, 500000, tzinfo=utc)
 
 
 def test_is_iri():

@@ -217,12 +217,14 @@ def statement_ref_bad_id(s, data):
 def bad_timestamp(s, data):
     s["timestamp"] = data.draw(st.sampled_from(["yesterday", "2026-13-01T00:00:00Z", "2026-01-01T00:00:00-00:00",
                                                 "2026-01-01T00:00:00-0000", "2026-01-01T00:00:00-00",
-                                                "01/02/2026", "2026-01-01", ""]))
+                                                "01/02/2026", "2026-01-01", "", "2015-06-30T12:00:60Z",
+                                                "2015-06-15T23:59:60Z", "2015-06-30T23:59:61Z"]))
     return "statement.timestamp"
 
 
 def bad_version(s, data):
-    s["version"] = data.draw(st.sampled_from(["0.95", "1.1.0", "2.0.0", "1", "", "1.0.x"]))
+    s["version"] = data.draw(st.sampled_from(["0.95", "1.1.0", "2.0.0", "1", "", "1.0.x", "2.0.0-rc1", "1.0.3-",
+                                              "1.0.3-01", "1.0-rc1", "1.0.3+", "1.1.0-rc1"]))
     return "statement.version"
 
 
@@ -354,7 +356,7 @@ def negative_zero_offset(s, data):
 
 
 def version_beyond_2_0(s, data):
-    s["version"] = data.draw(st.sampled_from(["2.1.0", "3.0.0", "0.9"]))
+    s["version"] = data.draw(st.sampled_from(["2.1.0", "3.0.0", "0.9", "2.1.0-rc1", "2.0.0-"]))
     return "statement.version"
 
 
