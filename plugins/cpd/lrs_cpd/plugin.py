@@ -5,7 +5,7 @@ from __future__ import annotations
 import weakref
 
 from lrs.hookspecs import hookimpl
-from lrs.plugins import Panel
+from lrs.plugins import Panel, Reader
 from lrs_cpd import forwarding
 from lrs_cpd.exporting import ARCHIVE_EXPORTER, CSV_EXPORTER
 from lrs_cpd.importing import XAPI_IMPORTER
@@ -44,6 +44,16 @@ def register_commands(cli):
     cli.add_command(export)
     cli.add_command(import_)
     cli.add_command(forward)
+
+
+@hookimpl
+def store_wide_readers(store):
+    """The operator's store-wide forwarding rules: each sends every new statement to another LRS."""
+    return [Reader(name=rule.body.get("name") or forwarding.endpoint_host(rule),
+                   kind="forwarding to another LRS",
+                   detail=f"every new statement is sent to {forwarding.endpoint_host(rule)}"
+                          f"{forwarding.describe_filter(rule)}")
+            for rule in forwarding.rules(store, None) if rule.body.get("enabled", True)]
 
 
 @hookimpl
