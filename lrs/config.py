@@ -79,6 +79,9 @@ class Config:
     outbound_timeout: float = 30
     #: seconds one request to such an address may take in all, its answer included
     outbound_deadline: float = 300
+    #: a file of CA certificates that https addresses are verified with instead of the default
+    #: bundle, for an allowed internal LRS whose certificate an organisation's own CA signed
+    outbound_ca_bundle: str = ""
     #: plugin names (as registered) not to load, built-ins included
     disable_plugins: tuple[str, ...] = ()
     #: when set, only these entry-point plugins are loaded (built-ins always load unless disabled)
@@ -119,6 +122,7 @@ class Config:
             outbound_max_bytes=_int("LRS_OUTBOUND_MAX_BYTES", cls.outbound_max_bytes),
             outbound_timeout=float(env.get("LRS_OUTBOUND_TIMEOUT") or cls.outbound_timeout),
             outbound_deadline=float(env.get("LRS_OUTBOUND_DEADLINE") or cls.outbound_deadline),
+            outbound_ca_bundle=env.get("LRS_OUTBOUND_CA_BUNDLE", ""),
             disable_plugins=_names(env.get("LRS_DISABLE_PLUGINS", "")),
             load_plugins=None if load is None else tuple(p.strip() for p in load.split(",") if p.strip()),
         )

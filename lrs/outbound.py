@@ -225,11 +225,13 @@ class Guard:
     max_bytes: int = 50 * 1024 * 1024
     timeout: float = 30        # to connect, and for each read
     deadline: float = 300      # for a whole request, its answer included
+    ca_bundle: str = ""        # CA certificates to verify https with, instead of the default bundle
 
     @classmethod
     def of(cls, config) -> "Guard":
         return cls(allow=AllowList.parse(config.outbound_allow), max_bytes=int(config.outbound_max_bytes),
-                   timeout=float(config.outbound_timeout), deadline=float(config.outbound_deadline))
+                   timeout=float(config.outbound_timeout), deadline=float(config.outbound_deadline),
+                   ca_bundle=config.outbound_ca_bundle)
 
     # checking addresses
 
@@ -297,7 +299,8 @@ class Guard:
             session.mount("https://", adapter)
             try:
                 response = session.request(method, url, params=params, data=data, auth=auth, headers=headers,
-                                           timeout=(self.timeout, self.timeout), allow_redirects=False, stream=True)
+                                           timeout=(self.timeout, self.timeout), allow_redirects=False, stream=True,
+                                           verify=self.ca_bundle or True)
                 with response:
                     if 300 <= response.status_code < 400:
                         raise OutboundError(

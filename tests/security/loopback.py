@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,7 +35,9 @@ class LoopbackServer:
 
 
 @contextlib.contextmanager
-def loopback_server(answer: Callable[[str, str], Answer] = lambda method, path: Answer()):
+def loopback_server(answer: Callable[[str, str], Answer] = lambda method, path: Answer(), *,
+                    tls: tuple[str, str] | None = None):
+    """Serves on 127.0.0.1; with ``tls`` (certificate file, key file) over https."""
     record: list = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -71,11 +74,15 @@ def loopback_server(answer: Callable[[str, str], Answer] = lambda method, path: 
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     port = server.server_address[1]
     try:
-        yield LoopbackServer(f"http://127.0.0.1:{port}", port, record)
+        yield LoopbackServer(f"{'https' if tls else 'http'}://127.0.0.1:{port}", port, record)
     finally:
         server.shutdown()
         server.server_close()
