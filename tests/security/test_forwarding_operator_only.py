@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from lrs.auth.personal import create_person
 from lrs.cli import cli
+from lrs.store.base import Item
 from lrs_cpd import forwarding
 from tests.plugins.cpd.conftest import PASSWORD, Browser, make_app
 
@@ -79,3 +80,15 @@ def test_the_operator_adds_one_on_the_command_line_and_every_person_sees_it(tmp_
         readers = sharing[sharing.index("Who else could read my records"):]
         assert "Data warehouse" in readers and "warehouse.example.org" in readers, readers
         assert "warehouse-secret-value" not in sharing and "warehouse-key" not in sharing
+
+
+def test_a_rule_made_before_names_were_asked_for_shows_only_its_host(tmp_path):
+    """Rules used to be named by their endpoint, which could carry a user name and password."""
+    app = make_app(tmp_path / "lrs")
+    store = app.extensions["lrs"].store
+    _people(app)
+    endpoint = "https://feed:hunter2@warehouse.example.org/xapi/"
+    store.put_item(Item(forwarding.RULE, "old", None, {"name": endpoint, "endpoint": endpoint, "key": "k",
+                                                       "secret": "s", "ways": [], "tags": [], "enabled": True}))
+    sharing = Browser(app).signin("ann").get("/space/sharing").get_data(as_text=True)
+    assert "warehouse.example.org" in sharing and "hunter2" not in sharing and "feed:" not in sharing

@@ -46,10 +46,17 @@ def register_commands(cli):
     cli.add_command(forward)
 
 
+def _shown_name(rule) -> str:
+    """The rule's name; the host for rules whose name was their endpoint (the old default, which could
+    carry a credential in its address)."""
+    name = rule.body.get("name") or ""
+    return forwarding.endpoint_host(rule) if not name or "://" in name else name
+
+
 @hookimpl
 def store_wide_readers(store):
     """The operator's store-wide forwarding rules: each sends every new statement to another LRS."""
-    return [Reader(name=rule.body.get("name") or forwarding.endpoint_host(rule),
+    return [Reader(name=_shown_name(rule),
                    kind="forwarding to another LRS",
                    detail=f"every new statement is sent to {forwarding.endpoint_host(rule)}"
                           f"{forwarding.describe_filter(rule)}")
