@@ -58,8 +58,8 @@ def store_wide_readers(store):
     """The operator's store-wide forwarding rules: each sends every new statement to another LRS."""
     return [Reader(name=_shown_name(rule),
                    kind="forwarding to another LRS",
-                   detail=f"every new statement is sent to {forwarding.endpoint_host(rule)}"
-                          f"{forwarding.describe_filter(rule)}")
+                   detail=(f"{'new statements are' if forwarding.describe_filter(rule) else 'every new statement is'}"
+                           f" sent to {forwarding.endpoint_host(rule)}{forwarding.describe_filter(rule)}"))
             for rule in forwarding.rules(store, None) if rule.body.get("enabled", True)]
 
 

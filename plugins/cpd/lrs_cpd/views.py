@@ -174,7 +174,8 @@ def forwarding_page():
         if action == "add":
             if request.form.get("scope", "mine") != "mine":
                 raise Forbidden("Forwarding every person's statements is set up by the operator on the server,"
-                                " with `lrs forward add` (without --person); a page only forwards your own.")
+                                " with the command lrs forward add (without --person); this page forwards only"
+                                " your own records.")
             try:
                 forwarding.add_rule(store, endpoint=request.form.get("endpoint", "").strip(),
                                     key=request.form.get("key", "").strip(),
