@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from lrs.config import Config
 from lrs.errors import LRSError, PayloadTooLarge
+from lrs.outbound import AllowList
 from lrs.plugins import get_plugin_manager, store_backends
 from lrs.store.base import Store
 
@@ -62,6 +63,7 @@ def create_app(config: Config | dict | None = None, *, plugins=()) -> Flask:
     config = replace(config, secret_key=config.resolved_secret_key())
     if config.default_xapi_version not in ("1.0.3", "2.0.0"):
         raise ValueError(f"LRS_DEFAULT_XAPI_VERSION must be 1.0.3 or 2.0.0, not {config.default_xapi_version!r}")
+    AllowList.parse(config.outbound_allow)  # a mistyped LRS_OUTBOUND_ALLOW stops the start, not a request
     pm = get_plugin_manager(config, extra_plugins=plugins)
     store = open_store(config, pm)
     store.initialise()

@@ -14,6 +14,11 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _names(value: str) -> tuple[str, ...]:
+    """A comma-separated setting as a tuple, blanks dropped."""
+    return tuple(p.strip() for p in value.split(",") if p.strip())
+
+
 @dataclass(frozen=True)
 class Config:
     #: the data folder: SQLite file, secret key, attachments
@@ -64,6 +69,19 @@ class Config:
     mail_from: str = "learnfolio@localhost"
     #: send session cookies only over HTTPS (turn on behind TLS)
     secure_cookies: bool = False
+    #: requests to addresses people give (another LRS to import from or forward to) may reach only
+    #: the public internet; these hosts, host:port pairs or networks (CIDR) are admitted besides,
+    #: for an organisation's own LRS on its network (docs/security.md, rule 5)
+    outbound_allow: tuple[str, ...] = ()
+    #: the largest answer read from such an address, in bytes
+    outbound_max_bytes: int = 50 * 1024 * 1024
+    #: seconds to connect to such an address, and to wait for each part of its answer
+    outbound_timeout: float = 30
+    #: seconds one request to such an address may take in all, its answer included
+    outbound_deadline: float = 300
+    #: a file of CA certificates that https addresses are verified with instead of the default
+    #: bundle, for an allowed internal LRS whose certificate an organisation's own CA signed
+    outbound_ca_bundle: str = ""
     #: plugin names (as registered) not to load, built-ins included
     disable_plugins: tuple[str, ...] = ()
     #: when set, only these entry-point plugins are loaded (built-ins always load unless disabled)
@@ -100,7 +118,12 @@ class Config:
             smtp_url=env.get("LRS_SMTP_URL", ""),
             mail_from=env.get("LRS_MAIL_FROM", cls.mail_from),
             secure_cookies=env.get("LRS_SECURE_COOKIES", "") in ("1", "true", "yes"),
-            disable_plugins=tuple(p.strip() for p in env.get("LRS_DISABLE_PLUGINS", "").split(",") if p.strip()),
+            outbound_allow=_names(env.get("LRS_OUTBOUND_ALLOW", "")),
+            outbound_max_bytes=_int("LRS_OUTBOUND_MAX_BYTES", cls.outbound_max_bytes),
+            outbound_timeout=float(env.get("LRS_OUTBOUND_TIMEOUT") or cls.outbound_timeout),
+            outbound_deadline=float(env.get("LRS_OUTBOUND_DEADLINE") or cls.outbound_deadline),
+            outbound_ca_bundle=env.get("LRS_OUTBOUND_CA_BUNDLE", ""),
+            disable_plugins=_names(env.get("LRS_DISABLE_PLUGINS", "")),
             load_plugins=None if load is None else tuple(p.strip() for p in load.split(",") if p.strip()),
         )
         if overrides:
@@ -109,6 +132,8 @@ class Config:
             config = replace(config, **{k: v for k, v in overrides.items() if k in known})
             if extra:
                 config = replace(config, extra={**config.extra, **extra})
+        if isinstance(config.outbound_allow, str):
+            config = replace(config, outbound_allow=_names(config.outbound_allow))
         if not isinstance(config.home, Path):
             config = replace(config, home=Path(config.home))
         return config

@@ -32,6 +32,29 @@ class BadRequest(LRSError):
     status_code = 400
 
 
+class OutboundError(BadRequest):
+    """A request to an address someone gave (another LRS) was refused or failed.
+
+    The message is always Learnfolio's own (what, where, why), never the other server's text,
+    so no page or log becomes a window onto a server the person cannot reach themselves.
+    ``retryable`` says whether trying again later could succeed (forwarding retries those).
+    """
+
+    retryable = True
+
+    def __init__(self, message: str, *, retryable: bool | None = None, location: str | None = "url"):
+        super().__init__(message, location=location)
+        if retryable is not None:
+            self.retryable = retryable
+
+
+class BlockedAddress(OutboundError):
+    """The address is on the server's own network (loopback, private, link-local …) and not on
+    the operator's allow-list (``LRS_OUTBOUND_ALLOW``)."""
+
+    retryable = False
+
+
 class Unauthorized(LRSError):
     status_code = 401
     headers = {"WWW-Authenticate": 'Basic realm="xAPI"'}

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from lrs.auth.credentials import Credential
     from lrs.config import Config
-    from lrs.plugins import Exporter, Importer, Panel, StoreBackend
+    from lrs.plugins import Exporter, Importer, Panel, Reader, StoreBackend
     from lrs.store.base import Store
 
 hookspec = pluggy.HookspecMarker("lrs")
@@ -145,6 +145,21 @@ def register_panels() -> "list[Panel] | None":
     with one name are an error.
 
     :returns: a list of :class:`lrs.plugins.Panel`.
+    """
+
+
+@hookspec
+def store_wide_readers(store: "Store") -> "list[Reader] | None":
+    """Say what, set up by the operator, can read or copy every person's statements.
+
+    Called when a person's Sharing page lists who else could read their records, after the
+    tool credentials that may read every statement. A plugin that sends, copies or reads
+    every statement (forwarding to another LRS, a backup, an analytics feed) lists what it
+    has set up, so nothing that reads everyone's records is hidden from them. Never put a
+    secret in a reader.
+
+    :param store: the store, where the plugin keeps what was set up.
+    :returns: a list of :class:`lrs.plugins.Reader`.
     """
 
 

@@ -84,6 +84,19 @@ class Importer:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class Reader:
+    """Something that can read every person's statements, as a person's Sharing page lists it.
+
+    ``name`` is what the operator called it, ``kind`` what it is ("forwarding to another
+    LRS"), ``detail`` where the statements go or what it reads; never a secret.
+    """
+
+    name: str
+    kind: str
+    detail: str = ""
+
+
 class DuplicateRegistration(RuntimeError):
     """Two plugins registered the same name."""
 
@@ -138,6 +151,11 @@ def exporters(pm: pluggy.PluginManager) -> dict[str, Exporter]:
 def importers(pm: pluggy.PluginManager) -> dict[str, Importer]:
     """Every registered import format by name; a duplicate name is an error."""
     return _named(pm.hook.register_importers(), "an importer")
+
+
+def store_wide_readers(pm: pluggy.PluginManager, store) -> list[Reader]:
+    """What every plugin lists as able to read every person's statements."""
+    return [reader for result in pm.hook.store_wide_readers(store=store) for reader in result or ()]
 
 
 def list_plugins(pm: pluggy.PluginManager) -> list[dict]:

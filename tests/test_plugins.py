@@ -188,6 +188,30 @@ def test_hook_handle_exception(tmp_path):
     assert response.data.startswith(b"custom: ")
 
 
+def test_hook_store_wide_readers(tmp_path):
+    from lrs.auth.personal import create_person
+    from lrs.plugins import Reader, store_wide_readers
+
+    class Plugin:
+        @hookimpl
+        def store_wide_readers(self, store):
+            return [Reader(name="Nightly copy", kind="backup job", detail="sends every statement to backup.example.org")]
+
+    app = _app(tmp_path, Plugin())
+    ctx = app.extensions["lrs"]
+    add_credential(ctx.store, key="dash", name="Dashboard", scopes=("statements/read",))
+    add_credential(ctx.store, key="quiz", name="Quiz", scopes=("statements/write",))  # writes only: no reader
+    readers = store_wide_readers(ctx.pm, ctx.store)
+    assert ("Nightly copy", "backup job") in {(r.name, r.kind) for r in readers}
+    create_person(ctx.store, ctx.config, "ann", "a long enough passphrase")
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/space/signin").get_data(as_text=True))
+    client.post("/space/signin", data={"username": "ann", "password": "a long enough passphrase",
+                                       "csrf_token": token.group(1)})
+    page = client.get("/space/sharing").get_data(as_text=True)
+    assert "Nightly copy" in page and "backup.example.org" in page and "Dashboard" in page and "Quiz" not in page
+
+
 def test_default_plugins_are_registered_and_can_be_disabled(tmp_path):
     names = {p["name"] for p in list_plugins(get_plugin_manager())}
     assert set(DEFAULT_PLUGINS) <= names

@@ -11,6 +11,7 @@ import click
 
 from lrs.access import Access
 from lrs.errors import LRSError
+from lrs.outbound import Guard
 from lrs.plugins import exporters, importers
 from lrs_cpd import forwarding
 from lrs_cpd.exporting import ExportJob
@@ -85,7 +86,7 @@ def import_(file, person, format_, map_actor, from_lrs, key, secret, xapi_versio
             raise click.UsageError("--from-lrs needs --key and --secret")
         from lrs_cpd.remote import pull_statements
 
-        entries = pull_statements(from_lrs, key, secret, version=xapi_version)
+        entries = pull_statements(from_lrs, key, secret, guard=Guard.of(ctx.config), version=xapi_version)
         report = _run_with_counter(ctx, entries, target)
     else:
         with open(file, "rb") as stream:
@@ -129,14 +130,16 @@ def forward():
     pass
 
 
-@forward.command("add", help="Forward new statements (of a person, or of the whole store) to another LRS.")
+@forward.command("add", help="Forward new statements (of a person, or of the whole store) to another LRS."
+                 " Only here can a rule for the whole store be made; every person's Sharing page lists it.")
 @click.option("--endpoint", required=True, help="the other LRS's xAPI endpoint, e.g. https://lrs.example.org/xapi/")
 @click.option("--key", required=True)
 @click.option("--secret", required=True)
 @click.option("--person", default=None, help="only this person's statements (default: every statement)")
 @click.option("--way", "ways", multiple=True, help="only these ways of learning (repeatable)")
 @click.option("--tag", "tags", multiple=True, help="only statements with one of these tags (repeatable)")
-def forward_add(endpoint, key, secret, person, ways, tags):
+@click.option("--name", default="", help="what people see on their Sharing page (default: the endpoint's host)")
+def forward_add(endpoint, key, secret, person, ways, tags, name):
     ctx = _ctx()
     person_id = None
     if person:
@@ -146,9 +149,11 @@ def forward_add(endpoint, key, secret, person, ways, tags):
         person_id = found.id
     try:
         rule = forwarding.add_rule(ctx.store, endpoint=endpoint, key=key, secret=secret, person_id=person_id,
-                                   ways=ways, tags=tags)
+                                   ways=ways, tags=tags, name=name, guard=Guard.of(ctx.config))
     except ValueError as error:
         raise click.ClickException(str(error)) from None
+    except LRSError as error:
+        raise click.ClickException(error.message) from None
     click.echo(rule.item_id)
 
 

@@ -27,14 +27,16 @@ import os
 import secrets
 import threading
 import weakref
-from dataclasses import dataclass
-
-import requests
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from lrs.access import Access
+from lrs.errors import OutboundError
+from lrs.outbound import Guard, status_text
 from lrs.store.base import Item
 from lrs_cpd.remote import post_statements
 from lrs_space.vocabulary import TAGS
+from lrs_space.ways import WAYS
 
 RULE = "cpd-forward"
 QUEUE = "cpd-forward-queue"
@@ -61,13 +63,16 @@ class Options:
     backoff: float = 2.0         # first retry after this many seconds, doubling
     backoff_max: float = 600.0   # never waiting longer than this
     worker: bool = True          # a worker thread in each server process
+    #: every POST goes through it: only addresses the server may contact (lrs.outbound)
+    guard: Guard = field(default_factory=Guard)
 
     @classmethod
     def of(cls, config) -> "Options":
         return cls(interval=float(_setting(config, "interval", "5")),
                    backoff=float(_setting(config, "backoff", "2")),
                    backoff_max=float(_setting(config, "backoff_max", "600")),
-                   worker=_setting(config, "worker", "1").lower() not in ("0", "false", "no", "off"))
+                   worker=_setting(config, "worker", "1").lower() not in ("0", "false", "no", "off"),
+                   guard=Guard.of(config))
 
     def delay(self, attempts: int) -> float:
         return min(self.backoff_max, self.backoff * 2 ** max(0, attempts - 1))
@@ -77,11 +82,20 @@ class Options:
 
 
 def add_rule(store, *, endpoint: str, key: str, secret: str, person_id: int | None = None, ways=(), tags=(),
-             name: str = "") -> Item:
-    """A new forwarding rule. The secret is kept as given: the worker must send it."""
-    if not endpoint.startswith(("http://", "https://")):
+             name: str = "", guard: Guard | None = None) -> Item:
+    """A new forwarding rule. The secret is kept as given: the worker must send it.
+
+    With a ``guard``, an endpoint the server may not contact is refused now (BlockedAddress);
+    without one it is refused at each attempt to send.
+    """
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("The endpoint is a full address, like https://lrs.example.org/xapi/.")
-    body = {"name": name or endpoint, "endpoint": endpoint.rstrip("/") + "/", "key": key, "secret": secret,
+    if parts.username or parts.password:
+        raise ValueError("Give the key and secret in their own fields, not in the endpoint's address.")
+    if guard is not None:
+        guard.check_url(endpoint)
+    body = {"name": name or parts.hostname, "endpoint": endpoint.rstrip("/") + "/", "key": key, "secret": secret,
             "ways": list(ways), "tags": [t for t in tags if t], "enabled": True}
     return store.put_item(Item(RULE, secrets.token_hex(8), person_id, body))
 
@@ -99,6 +113,20 @@ def rule_access(store, rule: Item) -> Access | None:
         return Access.operator()
     person = store.get_person_by_id(rule.person_id)
     return Access.for_person(store, person) if person is not None else None
+
+
+def endpoint_host(rule: Item) -> str:
+    """Where the rule sends statements, as people may see it: the host, never a credential."""
+    parts = urlsplit(rule.body.get("endpoint", ""))
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.hostname}{port}" if parts.hostname else "?"
+
+
+def describe_filter(rule: Item) -> str:
+    """`` (only: Events: conferences, workshops; tagged nursing)``, or nothing for every statement."""
+    ways, tags = rule.body.get("ways") or [], rule.body.get("tags") or []
+    parts = [WAYS.get(w, w) for w in ways] + ([f"tagged {', '.join(tags)}"] if tags else [])
+    return f" (only: {'; '.join(parts)})" if parts else ""
 
 
 def _tags(statement: dict) -> list[str]:
@@ -184,9 +212,12 @@ class DrainResult:
     waiting: int = 0     # queue items left
 
 
-def drain(store, options: Options, *, http: requests.Session | None = None, rule_ids=None) -> DrainResult:
-    """Send what is due, each rule's queue in order; stop a rule at its first failure."""
-    http = http or requests.Session()
+def drain(store, options: Options, *, http=None, rule_ids=None) -> DrainResult:
+    """Send what is due, each rule's queue in order; stop a rule at its first failure.
+
+    ``http`` stands in for ``options.guard`` (anything with its ``post``).
+    """
+    http = http or options.guard
     result = DrainResult()
     now = _now()
     by_rule: dict[str, list[Item]] = {}
@@ -216,16 +247,17 @@ def drain(store, options: Options, *, http: requests.Session | None = None, rule
 
 def _send(store, rule: Item, item: Item, options: Options, http, result: DrainResult) -> bool:
     texts, attachments = _batch(store, rule, item.body.get("statement_ids", []))
-    error, status = "", None
+    error, status, permanent = "", None, False
     if texts:
         try:
             response = post_statements(http, rule.body["endpoint"], rule.body["key"], rule.body["secret"], texts,
                                        attachments)
             status = response.status_code
             if status not in (200, 204):
-                error = f"{status}: {response.text[:300]}"
-        except requests.RequestException as e:
-            error = f"could not reach {rule.body['endpoint']}: {type(e).__name__}"
+                error = status_text(status)  # never the other server's text: the log is shown on a page
+        except OutboundError as e:
+            error, permanent = (e.message if not e.retryable else
+                                f"could not reach {rule.body['endpoint']}: {e.message}"), not e.retryable
     if not error:
         store.delete_item(QUEUE, item.item_id)
         if item.body.get("attempts"):
@@ -234,7 +266,7 @@ def _send(store, rule: Item, item: Item, options: Options, http, result: DrainRe
         result.batches += 1
         return True
     attempts = item.body.get("attempts", 0) + 1
-    held = status is not None and status not in RETRYABLE
+    held = permanent or (status is not None and status not in RETRYABLE)
     next_try = _now() + dt.timedelta(seconds=options.delay(attempts))
     item = Item(QUEUE, item.item_id, item.person_id,
                 {**item.body, "attempts": attempts, "error": error, "held": held,

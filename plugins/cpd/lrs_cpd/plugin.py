@@ -5,7 +5,7 @@ from __future__ import annotations
 import weakref
 
 from lrs.hookspecs import hookimpl
-from lrs.plugins import Panel
+from lrs.plugins import Panel, Reader
 from lrs_cpd import forwarding
 from lrs_cpd.exporting import ARCHIVE_EXPORTER, CSV_EXPORTER
 from lrs_cpd.importing import XAPI_IMPORTER
@@ -44,6 +44,23 @@ def register_commands(cli):
     cli.add_command(export)
     cli.add_command(import_)
     cli.add_command(forward)
+
+
+def _shown_name(rule) -> str:
+    """The rule's name; the host for rules whose name was their endpoint (the old default, which could
+    carry a credential in its address)."""
+    name = rule.body.get("name") or ""
+    return forwarding.endpoint_host(rule) if not name or "://" in name else name
+
+
+@hookimpl
+def store_wide_readers(store):
+    """The operator's store-wide forwarding rules: each sends every new statement to another LRS."""
+    return [Reader(name=_shown_name(rule),
+                   kind="forwarding to another LRS",
+                   detail=(f"{'new statements are' if forwarding.describe_filter(rule) else 'every new statement is'}"
+                           f" sent to {forwarding.endpoint_host(rule)}{forwarding.describe_filter(rule)}"))
+            for rule in forwarding.rules(store, None) if rule.body.get("enabled", True)]
 
 
 @hookimpl

@@ -8,44 +8,47 @@ multipart/mixed, xAPI-Communication.md §2.1.3) in ascending order and follows
 from __future__ import annotations
 
 from typing import Iterator
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import orjson
-import requests
 
-from lrs.errors import BadRequest
+from lrs.errors import LRSError, OutboundError
+from lrs.outbound import Answer, Guard, status_text
 from lrs.xapi.attachments import AttachmentPart, build_multipart, declared_attachments, split_parts
 from lrs_cpd.importing import Entry, Problem, StatementEntry, sha2_matches
-
-TIMEOUT = 30
-
-
-class RemoteError(BadRequest):
-    """The other LRS refused or could not be reached."""
-
 
 def _endpoint(url: str) -> str:
     return url.rstrip("/") + "/"
 
 
-def pull_statements(url: str, key: str, secret: str, *, version: str = "1.0.3", page_size: int = 500,
-                    session: requests.Session | None = None, params: dict | None = None) -> Iterator[Entry]:
-    """Every statement the credential may read at the LRS ``url`` (its xAPI endpoint), oldest first."""
-    http = session or requests.Session()
+def _origin(url: str) -> tuple[str, str | None, int]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, parts.hostname, parts.port or (443 if scheme == "https" else 80)
+
+
+def pull_statements(url: str, key: str, secret: str, *, guard: Guard, version: str = "1.0.3", page_size: int = 500,
+                    params: dict | None = None) -> Iterator[Entry]:
+    """Every statement the credential may read at the LRS ``url`` (its xAPI endpoint), oldest first.
+
+    Each page is a request through ``guard`` (lrs.outbound): the address and every ``more``
+    link must be ones the server may contact, and a ``more`` link stays on the same server.
+    """
     headers = {"X-Experience-API-Version": version}
     address = urljoin(_endpoint(url), "statements")
     query = {"limit": str(page_size), "ascending": "true", "attachments": "true", "format": "exact",
              **(params or {})}
     page = 0
     while address:
-        try:
-            response = http.get(address, params=query, auth=(key, secret), headers=headers, timeout=TIMEOUT)
-        except requests.RequestException as error:
-            raise RemoteError(f"the LRS at {url} could not be reached: {error}", location="url") from None
+        response = guard.get(address, params=query, auth=(key, secret), headers=headers)
         if response.status_code != 200:
-            raise RemoteError(f"the LRS at {url} answered {response.status_code}: {response.text[:200]}",
-                              location="url")
-        result, parts = _statement_result(response)
+            raise OutboundError(f"the LRS at {url} answered {status_text(response.status_code)}",
+                                retryable=response.status_code >= 500)
+        try:
+            result, parts = _statement_result(response)
+        except (ValueError, KeyError, IndexError, LRSError):
+            raise OutboundError(f"the LRS at {url} did not answer with xAPI statements (page {page + 1})",
+                                retryable=False) from None
         for position, statement in enumerate(result.get("statements") or []):
             where = f"page {page + 1}, statement {position + 1}"
             if not isinstance(statement, dict):
@@ -59,11 +62,14 @@ def pull_statements(url: str, key: str, secret: str, *, version: str = "1.0.3", 
             yield StatementEntry(statement, own, where)
         more = result.get("more")
         address = urljoin(_endpoint(url), more) if more else None
+        if address and _origin(address) != _origin(url):
+            raise OutboundError(f"the LRS at {url} pointed its next page at another server; stopped after page"
+                                f" {page + 1}", retryable=False)
         query = None
         page += 1
 
 
-def _statement_result(response) -> tuple[dict, dict]:
+def _statement_result(response: Answer) -> tuple[dict, dict]:
     content_type = response.headers.get("Content-Type", "")
     if content_type.lower().startswith("multipart/"):
         parts = split_parts(response.content, content_type)
@@ -74,12 +80,19 @@ def _statement_result(response) -> tuple[dict, dict]:
             if sha2 and sha2_matches(sha2, content):
                 attachments[sha2] = (headers.get("content-type", "application/octet-stream"), content)
         return result, attachments
-    return response.json(), {}
+    result = response.json()
+    if not isinstance(result, dict):
+        raise ValueError("not a StatementResult")
+    return result, {}
 
 
-def post_statements(http: requests.Session, url: str, key: str, secret: str, statements: list[str],
-                    attachments: dict[str, tuple[str, bytes]]) -> requests.Response:
-    """POST stored statements (JSON texts) to the LRS ``url``, with their attachment bodies if any."""
+def post_statements(http: Guard, url: str, key: str, secret: str, statements: list[str],
+                    attachments: dict[str, tuple[str, bytes]]) -> Answer:
+    """POST stored statements (JSON texts) to the LRS ``url``, with their attachment bodies if any.
+
+    ``http`` is the guard of lrs.outbound (anything with its ``post``), so forwarding reaches
+    only addresses the server may contact.
+    """
     body = b"[" + b",".join(s.encode() for s in statements) + b"]"
     versions = {orjson.loads(s).get("version", "1.0.0")[:1] for s in statements}
     headers = {"X-Experience-API-Version": "2.0.0" if "2" in versions else "1.0.3"}
@@ -88,5 +101,4 @@ def post_statements(http: requests.Session, url: str, key: str, secret: str, sta
         body, headers["Content-Type"] = build_multipart(body, parts)
     else:
         headers["Content-Type"] = "application/json"
-    return http.post(urljoin(_endpoint(url), "statements"), data=body, auth=(key, secret), headers=headers,
-                     timeout=TIMEOUT)
+    return http.post(urljoin(_endpoint(url), "statements"), data=body, auth=(key, secret), headers=headers)

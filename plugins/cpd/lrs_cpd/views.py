@@ -7,7 +7,8 @@ import io
 
 from flask import Response, abort, g, redirect, request, url_for
 
-from lrs.errors import LRSError
+from lrs.errors import Forbidden, LRSError
+from lrs.outbound import Guard
 from lrs.plugins import exporters, importers
 from lrs_cpd import forwarding
 from lrs_cpd.exporting import ExportJob
@@ -124,6 +125,7 @@ def import_page():
                 if not url.startswith(("http://", "https://")):
                     raise ValueError("The address is a full xAPI endpoint, like https://lrs.example.org/xapi/.")
                 entries = pull_statements(url, request.form.get("key", ""), request.form.get("secret", ""),
+                                          guard=Guard.of(ctx().config),
                                           version=request.form.get("version", "1.0.3"))
             else:
                 upload = request.files.get("file")
@@ -146,7 +148,7 @@ def import_page():
 
 
 def _rule(rule_id: str):
-    """A rule the signed-in person may manage: their own (store-wide rules are the operator's, on the CLI)."""
+    """A rule of the signed-in person's. Store-wide rules are the operator's (``lrs forward``), never a page's."""
     rule = ctx().store.get_item(forwarding.RULE, rule_id)
     if not g.access.owns_item(rule):
         abort(404, description="no such forwarding rule")
@@ -169,16 +171,22 @@ def forwarding_page():
     if request.method == "POST":
         action = request.form.get("action", "add")
         if action == "add":
-            whole = request.form.get("scope") == "store" and g.person.is_admin
+            if request.form.get("scope", "mine") != "mine":
+                raise Forbidden("Forwarding every person's statements is set up by the operator on the server,"
+                                " with the command lrs forward add (without --person); this page forwards only"
+                                " your own records.")
             try:
                 forwarding.add_rule(store, endpoint=request.form.get("endpoint", "").strip(),
                                     key=request.form.get("key", "").strip(),
                                     secret=request.form.get("secret", ""),
-                                    person_id=None if whole else g.person.id,
+                                    person_id=g.person.id,
                                     ways=[w for w in request.form.getlist("ways") if w in WAYS],
-                                    tags=[t.strip().lstrip("#") for t in request.form.get("tags", "").split(",")])
+                                    tags=[t.strip().lstrip("#") for t in request.form.get("tags", "").split(",")],
+                                    guard=Guard.of(ctx().config))
             except ValueError as e:
                 error = str(e)
+            except LRSError as e:
+                error = e.message
             else:
                 worker = forwarding.workers.get(store)
                 if worker is not None and worker.options.worker:
@@ -199,6 +207,5 @@ def forwarding_page():
                 abort(400, description="unknown action")
             return redirect(url_for("cpd.forwarding_page"))
     mine = [_rule_view(r) for r in forwarding.rules(store, g.person.id)]
-    whole = [_rule_view(r) for r in forwarding.rules(store, None)] if g.person.is_admin else []
-    return render("cpd_forwarding.html", mine=mine, whole=whole, ways=WAYS, error=error,
+    return render("cpd_forwarding.html", mine=mine, ways=WAYS, error=error,
                   form=request.form), 400 if error else 200

@@ -11,7 +11,10 @@ import uuid
 
 import orjson
 import requests
+from requests.structures import CaseInsensitiveDict
 
+from lrs.errors import OutboundError
+from lrs.outbound import Answer
 from lrs.xapi.attachments import AttachmentPart, build_multipart
 from lrs_cpd import forwarding
 from lrs_cpd.forwarding import Options
@@ -23,19 +26,20 @@ FAST = Options(interval=0.1, backoff=0.01, backoff_max=0.05, worker=False)
 
 
 class FakeLRS:
-    """A requests session whose POSTs an LRS answers with the given statuses, or fails to reach."""
+    """Stands in for the outbound guard (lrs.outbound.Guard.post): answers POSTs with the given
+    statuses, or fails to connect as the guard reports it."""
 
     def __init__(self, *answers):
         self.answers = list(answers)
         self.received: list[list[dict]] = []
 
-    def post(self, url, data, auth, headers, timeout):
+    def post(self, url, *, data, auth, headers):
         answer = self.answers.pop(0) if self.answers else 200
         if answer == "down":
-            raise requests.ConnectionError("refused")
+            raise OutboundError("could not connect to other.example:443")
         if answer == 200:
             self.received.append(orjson.loads(data))
-        return type("Response", (), {"status_code": answer, "text": "{}"})()
+        return Answer(answer, CaseInsensitiveDict(), b"{}", url)
 
 
 def test_queue_is_filled_by_stored_statements_matching_the_rule(ctx, ann):
@@ -130,6 +134,7 @@ def test_forwarding_between_two_servers_survives_the_target_stopping(tmp_path):
     fast = {"LRS_FORWARD_INTERVAL": "0.3", "LRS_FORWARD_BACKOFF": "0.3", "LRS_FORWARD_BACKOFF_MAX": "1"}
     with running_server(tmp_path / "target", workers=1) as target:
         port = int(target.url.rsplit(":", 1)[1])
+        fast["LRS_OUTBOUND_ALLOW"] = f"127.0.0.1:{port}"  # the target is on this machine: the operator allows it
         key = json.loads(_cli(target, "credentials", "create", "--name", "forwarder", "--json"))
         target_auth = (target.first_login["credential"]["key"], target.first_login["credential"]["secret"])
         with running_server(tmp_path / "source", workers=2, env=fast) as source:

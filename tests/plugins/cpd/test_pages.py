@@ -73,18 +73,16 @@ def test_forwarding_page_adds_shows_and_deletes_rules(cpd_app, ctx):
     b = Browser(cpd_app).signin("ann")
     page = "/space/cpd/forwarding"
     response = b.post(page, {"endpoint": "https://employer.example.org/xapi", "key": "k", "secret": "s",
-                             "ways": ["events", "bogus"], "tags": "nursing", "scope": "store"}, token_from=page)
+                             "ways": ["events", "bogus"], "tags": "nursing"}, token_from=page)
     assert response.status_code == 302
-    (rule,) = forwarding.rules(ctx.store, ann.id)  # not store-wide: ann is no admin
+    (rule,) = forwarding.rules(ctx.store, ann.id)
     assert (rule.body["ways"], rule.body["tags"]) == (["events"], ["nursing"])
     html = b.get(page).get_data(as_text=True)
     assert "https://employer.example.org/xapi/" in html and "No failures." in html
     admin = Browser(cpd_app).signin("bob")
     assert "https://employer.example.org/xapi/" not in admin.get(page).get_data(as_text=True)
     assert admin.post(page, {"action": "delete", "rule": rule.item_id}, token_from=page).status_code == 404
-    admin.post(page, {"endpoint": "https://all.example.org/xapi", "key": "k", "secret": "s", "scope": "store"},
-               token_from=page)
-    assert [r.body["endpoint"] for r in forwarding.rules(ctx.store, None)] == ["https://all.example.org/xapi/"]
+    # store-wide rules are the operator's, on the command line: tests/security/test_forwarding_operator_only.py
     assert b.post(page, {"action": "delete", "rule": rule.item_id}, token_from=page).status_code == 302
     assert forwarding.rules(ctx.store, ann.id) == []
     assert b.post(page, {"endpoint": "ftp://x", "key": "k", "secret": "s"}, token_from=page).status_code == 400

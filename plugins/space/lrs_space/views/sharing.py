@@ -12,6 +12,7 @@ import secrets
 from flask import abort, g, redirect, request, url_for
 
 from lrs.access import Access
+from lrs.plugins import store_wide_readers
 from lrs.store.base import Item
 from lrs_space.people import SHARE, find_record, goals_of, own_item, records_for
 from lrs_space.records import Filters, page_of
@@ -81,7 +82,7 @@ def sharing():
     readers = [c for c in store.list_credentials()
                if c.person_id is None and not c.revoked and {"statements/read", "all/read", "all"} & set(c.scopes)]
     return render("sharing.html", mine=mine, with_me=with_me, ways=WAYS, goals=my_goals, error=error,
-                  readers=readers), 400 if error else 200
+                  readers=readers, set_up=store_wide_readers(ctx().pm, store)), 400 if error else 200
 
 
 @bp.route("/sharing/<share_id>/revoke", methods=["POST"])
