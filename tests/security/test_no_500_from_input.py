@@ -68,7 +68,8 @@ def test_an_attachment_kept_with_a_bad_content_type_still_downloads(space_app, s
     payload, content_type = build_multipart(json.dumps(body).encode(), [AttachmentPart(SHA, "text/plain", CONTENT)])
     tool = ann_tool(space_app, space_store, people)
     [sid] = tool.post("/xapi/statements", data=payload, headers={"Content-Type": content_type}).json
-    space_store.conn.execute("UPDATE attachments SET content_type = ? WHERE sha2 = ?", ("text/plain\nX-Injected: 1", SHA))
+    space_store.conn.execute("UPDATE attachments SET content_type = ? WHERE sha2 = ?",
+                             ("text/plain\nX-Injected: 1", SHA))
     download = browser().signin("ann").get(f"/space/records/{sid}/attachments/{SHA}")
     assert download.status_code == 200 and download.data == CONTENT
     assert download.headers["Content-Type"] == "application/octet-stream"
