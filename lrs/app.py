@@ -10,6 +10,7 @@ import pluggy
 from flask import Flask, Response, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lrs.config import Config
 from lrs.errors import LRSError, PayloadTooLarge
@@ -64,6 +65,7 @@ def create_app(config: Config | dict | None = None, *, plugins=()) -> Flask:
     if config.default_xapi_version not in ("1.0.3", "2.0.0"):
         raise ValueError(f"LRS_DEFAULT_XAPI_VERSION must be 1.0.3 or 2.0.0, not {config.default_xapi_version!r}")
     AllowList.parse(config.outbound_allow)  # a mistyped LRS_OUTBOUND_ALLOW stops the start, not a request
+    config.check_public_url()
     pm = get_plugin_manager(config, extra_plugins=plugins)
     store = open_store(config, pm)
     store.initialise()
@@ -80,6 +82,9 @@ def create_app(config: Config | dict | None = None, *, plugins=()) -> Flask:
             app.register_blueprint(blueprint, url_prefix=prefix)
 
     _install_error_handling(app, pm)
+    if config.proxy_hops > 0:
+        # request.remote_addr and scheme from the proxies' headers; the Host header is never taken from them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops)
     from lrs.api.common import finish_response
 
     @app.after_request

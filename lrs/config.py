@@ -7,6 +7,7 @@ import os
 import secrets
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def _int(name: str, default: int) -> int:
@@ -82,6 +83,12 @@ class Config:
     #: a file of CA certificates that https addresses are verified with instead of the default
     #: bundle, for an allowed internal LRS whose certificate an organisation's own CA signed
     outbound_ca_bundle: str = ""
+    #: the origin people reach the LRS at (``https://lrs.example.org``): links in mail and invitations
+    #: are made on it, never on a request's Host header; empty: ``http://{host}:{port}``
+    public_url: str = ""
+    #: reverse proxies in front of the LRS whose X-Forwarded-For and X-Forwarded-Proto are trusted
+    #: (each proxy appends one address); 0: none, the client address is the socket's peer
+    proxy_hops: int = 0
     #: plugin names (as registered) not to load, built-ins included
     disable_plugins: tuple[str, ...] = ()
     #: when set, only these entry-point plugins are loaded (built-ins always load unless disabled)
@@ -118,6 +125,8 @@ class Config:
             smtp_url=env.get("LRS_SMTP_URL", ""),
             mail_from=env.get("LRS_MAIL_FROM", cls.mail_from),
             secure_cookies=env.get("LRS_SECURE_COOKIES", "") in ("1", "true", "yes"),
+            public_url=env.get("LRS_PUBLIC_URL", ""),
+            proxy_hops=_int("LRS_PROXY_HOPS", cls.proxy_hops),
             outbound_allow=_names(env.get("LRS_OUTBOUND_ALLOW", "")),
             outbound_max_bytes=_int("LRS_OUTBOUND_MAX_BYTES", cls.outbound_max_bytes),
             outbound_timeout=float(env.get("LRS_OUTBOUND_TIMEOUT") or cls.outbound_timeout),
@@ -137,6 +146,21 @@ class Config:
         if not isinstance(config.home, Path):
             config = replace(config, home=Path(config.home))
         return config
+
+    @property
+    def public_origin(self) -> str:
+        """Where links handed to people point: ``LRS_PUBLIC_URL``, else the address ``lrs serve`` listens on."""
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    def check_public_url(self) -> None:
+        """Refuse at start-up a public URL that is not an http(s) origin (a link on it would be wrong)."""
+        if not self.public_url:
+            return
+        parts = urlsplit(self.public_url)
+        if (parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/")
+                or parts.query or parts.fragment or parts.username is not None):
+            raise ValueError(f"LRS_PUBLIC_URL must be an origin such as https://lrs.example.org, not "
+                             f"{self.public_url!r}")
 
     @property
     def store_url(self) -> str:

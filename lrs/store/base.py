@@ -234,7 +234,13 @@ class Store(abc.ABC):
     # -- identities ------------------------------------------------------------
     @abc.abstractmethod
     def add_identity(self, person_id: int, agent: dict, *, verified_by: str | None = None) -> Identity:
-        """Record a claim. Conflict when another person holds that identifier verified."""
+        """Record a claim, pending or (with ``verified_by``) verified at once.
+
+        A pending claim is recorded even when another person holds the identifier verified, so
+        that claiming tells no one whether an identifier is someone's here; it can then never be
+        verified. A claim verified at once raises Conflict in that case. Another person "holds"
+        an e-mail address also in any other letter case (:func:`lrs.xapi.agents.is_mbox_key`).
+        """
 
     @abc.abstractmethod
     def list_identities(self, person_id: int | None = None, *, verified: bool | None = None) -> list[Identity]:
@@ -244,7 +250,9 @@ class Store(abc.ABC):
     def verify_identity(self, person_id: int, key: str, verified_by: str) -> bool:
         """Mark a claim verified; False when there is no such claim.
 
-        Conflict when another person holds the identifier verified already.
+        Conflict when another person holds the identifier verified already (an e-mail address
+        in any letter case). Atomic with that check: of two people verifying one address at
+        once, one gets the Conflict.
         """
 
     @abc.abstractmethod
@@ -268,6 +276,30 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def delete_item(self, kind: str, item_id: str) -> bool: ...
+
+    @abc.abstractmethod
+    def take_item(self, kind: str, item_id: str) -> Item | None:
+        """Delete the item and return it, or None when there is none.
+
+        For one-time tokens (invitations, confirmation links, link codes): of callers racing
+        for one item, in any threads and processes, exactly one gets it.
+        """
+
+    # -- attempt counters: limits on guessing ---------------------------------------------
+    @abc.abstractmethod
+    def count_attempt(self, kind: str, key: str, window: float) -> int:
+        """Count one attempt at ``key`` and return the attempts counted in its window, this one included.
+
+        A window opens at the first attempt and lasts ``window`` seconds; the first attempt
+        after it opens the next. Atomic across threads and processes, so callers compare the
+        answer with their limit *before* doing what is limited: parallel attempts each get a
+        different count, and no more than the limit get through.
+        """
+
+    @abc.abstractmethod
+    def uncount_attempt(self, kind: str, key: str) -> None:
+        """Take back one attempt counted in the current window (never below zero): one that
+        turned out not to need limiting, such as a sign-in with the right password."""
 
     # -- erasure -----------------------------------------------------------------
     @abc.abstractmethod

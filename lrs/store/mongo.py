@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import secrets
 import threading
 import time
@@ -55,7 +56,7 @@ from lrs.store.base import Identity, Item, Person, StatementPage, Store, StoredS
 from lrs.store.upgrade import carried_on_upgrade, loaded_carries, owner_keys_on_upgrade
 from lrs.store.sqlite import dumps
 from lrs.xapi.activities import merge_activity
-from lrs.xapi.agents import agent_key, agent_keys_with_members
+from lrs.xapi.agents import agent_key, agent_keys_with_members, is_mbox_key
 from lrs.xapi.attachments import declared_attachments
 from lrs.xapi.documents import AGENT_PROFILE, STATE, Document, DocumentRef
 from lrs.xapi.erasure import scrub
@@ -88,7 +89,11 @@ INDEXES = [
     ("items", [("kind", 1), ("item_id", 1)], {"unique": True}),
     ("items", [("kind", 1), ("person_id", 1)], {}),
     ("items", [("kind", 1), ("ref", 1)], {"sparse": True}),
+    ("attempts", [("kind", 1), ("key", 1)], {"unique": True}),
+    ("attempts", [("until", 1)], {"expireAfterSeconds": 0}),  # MongoDB deletes ended windows itself
 ]
+#: rounds of count_attempt's compare-and-set before giving up (each lost only to another caller's success)
+ATTEMPT_ROUNDS = 20
 
 
 def _now() -> dt.datetime:
@@ -679,14 +684,21 @@ class MongoStore(Store):
                         verified_by=doc.get("verified_by"), created=doc["created"])
 
     def _other_owner(self, person_id: int, key: str) -> bool:
+        """Another person holds ``key`` verified (an e-mail address in any letter case: a scan of the
+        verified addresses, as a case-insensitive regular expression cannot use the index)."""
         owner = self.identity_owner(key)
+        if owner is None and is_mbox_key(key):
+            doc = self.db.identities.find_one({"key": {"$regex": f"^{re.escape(key)}$", "$options": "i"},
+                                               "verified_by": {"$ne": None}, "person_id": {"$ne": person_id}},
+                                              {"person_id": 1})
+            owner = doc["person_id"] if doc else None
         return owner is not None and owner != person_id
 
     def add_identity(self, person_id, agent, *, verified_by=None) -> Identity:
         key = agent_key(agent)
         if key is None:
             raise ValueError("an identity needs an inverse functional identifier")
-        if self._other_owner(person_id, key):
+        if verified_by is not None and self._other_owner(person_id, key):
             raise Conflict("that identifier belongs to someone else", location="identity")
         selector = {"person_id": person_id, "key": key}
         try:
@@ -760,6 +772,35 @@ class MongoStore(Store):
 
     def delete_item(self, kind, item_id) -> bool:
         return self.db.items.delete_one({"kind": kind, "item_id": item_id}).deleted_count == 1
+
+    def take_item(self, kind, item_id) -> Item | None:
+        doc = self.db.items.find_one_and_delete({"kind": kind, "item_id": item_id})  # atomic on one document
+        return self._item(doc) if doc else None
+
+    # -- attempt counters ---------------------------------------------------------------------------------
+    def count_attempt(self, kind, key, window) -> int:
+        """Each step changes one document atomically; a step that finds the window other than it
+        expected leaves it to the next round (another caller opened or counted it meanwhile)."""
+        selector = {"kind": kind, "key": key}
+        for _ in range(ATTEMPT_ROUNDS):
+            now = _now()
+            counted = self.db.attempts.find_one_and_update({**selector, "until": {"$gt": now}}, {"$inc": {"count": 1}},
+                                                           return_document=pymongo.ReturnDocument.AFTER)
+            if counted is not None:
+                return counted["count"]
+            fresh = {"count": 1, "until": now + dt.timedelta(seconds=window)}
+            if self.db.attempts.find_one_and_update({**selector, "until": {"$lte": now}}, {"$set": fresh}) is not None:
+                return 1
+            try:
+                self.db.attempts.insert_one({**selector, **fresh})
+                return 1
+            except DuplicateKeyError:
+                continue
+        raise StoreUnavailable("the attempt counter is too busy; try again")
+
+    def uncount_attempt(self, kind, key) -> None:
+        self.db.attempts.update_one({"kind": kind, "key": key, "count": {"$gt": 0}, "until": {"$gt": _now()}},
+                                    {"$inc": {"count": -1}})
 
     # -- erasure ---------------------------------------------------------------------------------------------
     def erase_person(self, person_id, *, erased_home_page) -> dict[str, int]:

@@ -17,6 +17,7 @@ import fcntl
 import hashlib
 import json
 import os
+import secrets
 import sqlite3
 import threading
 import time
@@ -31,7 +32,7 @@ from lrs.hookspecs import hookimpl
 from lrs.store.base import Identity, Item, Person, StatementPage, Store, StoredStatement
 from lrs.store.upgrade import carried_on_upgrade, loaded_carries, owner_keys_on_upgrade
 from lrs.xapi.activities import adds_nothing, merge_activity
-from lrs.xapi.agents import agent_key
+from lrs.xapi.agents import agent_key, is_mbox_key
 from lrs.xapi.attachments import declared_attachments
 from lrs.xapi.erasure import scrub
 from lrs.xapi.formats import needs_downgrade
@@ -131,6 +132,15 @@ CREATE TABLE IF NOT EXISTS statement_attachments (
 CREATE INDEX IF NOT EXISTS statement_attachments_sha2 ON statement_attachments (sha2);
 CREATE INDEX IF NOT EXISTS items_person ON items (kind, person_id);
 CREATE INDEX IF NOT EXISTS items_ref ON items (kind, ref) WHERE ref IS NOT NULL;
+CREATE INDEX IF NOT EXISTS identities_verified_folded ON identities (lower(key)) WHERE verified_by IS NOT NULL;
+CREATE TABLE IF NOT EXISTS attempts (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    until TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS attempts_until ON attempts (until);
 """
 
 #: 2: statements are also indexed by ``actor:`` (whom they belong to); a version 1 store is upgraded on open
@@ -878,9 +888,7 @@ class SQLiteStore(Store):
             raise ValueError("an identity needs an inverse functional identifier")
         created = _now().isoformat()
         with self._write() as conn:
-            owner = conn.execute("SELECT person_id FROM identities WHERE key = ? AND verified_by IS NOT NULL",
-                                 (key,)).fetchone()
-            if owner is not None and owner[0] != person_id:
+            if verified_by is not None and self._held_by_another(conn, person_id, key):
                 raise Conflict("that identifier belongs to someone else", location="identity")
             conn.execute(
                 "INSERT INTO identities (person_id, key, agent, verified_by, created) VALUES (?, ?, ?, ?, ?)"
@@ -901,11 +909,19 @@ class SQLiteStore(Store):
         sql.append("ORDER BY created, key")
         return [self._identity(r) for r in self.conn.execute(" ".join(sql), params)]
 
+    @staticmethod
+    def _held_by_another(conn, person_id: int, key: str) -> bool:
+        """Inside the write transaction, so the answer holds until the claim is written."""
+        held = conn.execute("SELECT 1 FROM identities WHERE key = ? AND verified_by IS NOT NULL AND person_id != ?",
+                            (key, person_id)).fetchone()
+        if held is None and is_mbox_key(key):
+            held = conn.execute("SELECT 1 FROM identities WHERE lower(key) = lower(?) AND verified_by IS NOT NULL"
+                                " AND person_id != ?", (key, person_id)).fetchone()
+        return held is not None
+
     def verify_identity(self, person_id, key, verified_by) -> bool:
         with self._write() as conn:
-            owner = conn.execute("SELECT person_id FROM identities WHERE key = ? AND verified_by IS NOT NULL",
-                                 (key,)).fetchone()
-            if owner is not None and owner[0] != person_id:
+            if self._held_by_another(conn, person_id, key):
                 raise Conflict("that identifier belongs to someone else", location="identity")
             cur = conn.execute("UPDATE identities SET verified_by = coalesce(verified_by, ?)"
                                " WHERE person_id = ? AND key = ?", (verified_by, person_id, key))
@@ -961,6 +977,38 @@ class SQLiteStore(Store):
     def delete_item(self, kind, item_id) -> bool:
         with self._write() as conn:
             return conn.execute("DELETE FROM items WHERE kind = ? AND item_id = ?", (kind, item_id)).rowcount == 1
+
+    def take_item(self, kind, item_id) -> Item | None:
+        with self._write() as conn:  # the write lock: no other thread or process reads it in between
+            row = conn.execute(f"SELECT {self._ITEM_COLUMNS} FROM items WHERE kind = ? AND item_id = ?",
+                               (kind, item_id)).fetchone()
+            if row is not None:
+                conn.execute("DELETE FROM items WHERE kind = ? AND item_id = ?", (kind, item_id))
+        return self._item(row) if row else None
+
+    # -- attempt counters -------------------------------------------------------------
+    #: one count_attempt in this many also deletes the counters whose window has ended
+    PRUNE_ATTEMPTS_EVERY = 64
+
+    def count_attempt(self, kind, key, window) -> int:
+        now = _now()
+        until = (now + dt.timedelta(seconds=window)).isoformat(timespec="microseconds")
+        now_text = now.isoformat(timespec="microseconds")
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO attempts (kind, key, count, until) VALUES (?, ?, 1, ?) ON CONFLICT (kind, key) DO UPDATE"
+                " SET count = CASE WHEN until <= ? THEN 1 ELSE count + 1 END,"
+                " until = CASE WHEN until <= ? THEN excluded.until ELSE until END",
+                (kind, key, until, now_text, now_text))
+            count = conn.execute("SELECT count FROM attempts WHERE kind = ? AND key = ?", (kind, key)).fetchone()[0]
+            if secrets.randbelow(self.PRUNE_ATTEMPTS_EVERY) == 0:
+                conn.execute("DELETE FROM attempts WHERE until <= ?", (now_text,))
+        return count
+
+    def uncount_attempt(self, kind, key) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE attempts SET count = count - 1 WHERE kind = ? AND key = ? AND count > 0 AND until > ?",
+                         (kind, key, _now().isoformat(timespec="microseconds")))
 
     # -- erasure -----------------------------------------------------------------------
     def erase_person(self, person_id, *, erased_home_page) -> dict[str, int]:

@@ -30,6 +30,17 @@ def agent_key(agent: dict) -> str | None:
     return f"{object_type}|{ifi[0]}|{ifi[1]}"
 
 
+def is_mbox_key(key: str) -> bool:
+    """Whether ``key`` names an e-mail address, whose claims compare without regard to letter case.
+
+    RFC 5321 lets the part before the @ be case-sensitive, but mail systems in use deliver
+    Ada@Example.org and ada@example.org to one mailbox, so two people claiming them claim one
+    mailbox. Only claims compare this way: statements keep an address exactly as sent, and
+    queries match it exactly (xAPI-Data.md §2.4.2.3 compares identifiers as given).
+    """
+    return key.split("|", 2)[1:2] == ["mbox"]
+
+
 def agent_keys_with_members(agent: dict) -> list[str]:
     """The agent's own key and, for a Group, each member's key."""
     keys = []

@@ -10,6 +10,7 @@ narrower than MIME anyway. Linear in the body size; the number of parts is bound
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -40,6 +41,17 @@ def _boundary(content_type_header: str) -> str:
                      location="Content-Type")
 
 
+#: bytes no header line may hold (RFC 9110 §5.5): controls other than tab, a CR or LF not ending the line
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def servable_content_type(content_type: str) -> str:
+    """The type to send for a stored part: ``application/octet-stream`` when it could not be a
+    header value (a control character, as an earlier version accepted)."""
+    return "application/octet-stream" if _CONTROL.search(content_type) else content_type
+
+
 def _headers(raw: bytes, where: str) -> dict[str, str]:
     headers = {}
     for line in raw.split(b"\r\n"):
@@ -48,6 +60,10 @@ def _headers(raw: bytes, where: str) -> dict[str, str]:
         name, sep, value = line.partition(b":")
         if not sep:
             raise BadRequest(f"{where} has a malformed header line", location=where)
+        if _CONTROL_BYTES.search(line):
+            header = "a header name" if _CONTROL_BYTES.search(name) else f"its {name.decode('latin-1').strip()} header"
+            raise BadRequest(f"{where}: {header} holds a control character (a bare line feed or carriage return,"
+                             " say); each header line ends with CRLF and holds no other", location=where)
         try:
             headers[name.decode("ascii").strip().lower()] = value.decode("latin-1").strip()
         except UnicodeDecodeError:
@@ -162,7 +178,7 @@ def build_multipart(json_body: bytes, parts: list[AttachmentPart]) -> tuple[byte
     for part in parts:
         chunks += [
             delimiter,
-            f"Content-Type: {part.content_type}\r\nContent-Transfer-Encoding: binary\r\n"
+            f"Content-Type: {servable_content_type(part.content_type)}\r\nContent-Transfer-Encoding: binary\r\n"
             f"X-Experience-API-Hash: {part.sha2}\r\n\r\n".encode("latin-1"),
             part.content,
             b"\r\n",

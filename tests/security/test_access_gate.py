@@ -74,6 +74,10 @@ def test_no_module_decides_ownership_by_hand():
                 found.append(f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')} {named}")
             if isinstance(node, ast.keyword) and node.arg == "owners":
                 found.append(f"{path.relative_to(ROOT)}:{node.value.lineno} owners=")
+            if isinstance(node, ast.Compare) and any(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops) and any(
+                    isinstance(side, ast.Attribute) and side.attr == "person_id"
+                    for side in [node.left, *node.comparators]) and "lrs/store/" not in str(path):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} person_id compared (whose is it? ask the gate)")
     # the domain says whom a statement belongs to from its own actor (indexing), the stores index that
     allowed = {"lrs/xapi/statements.py", "lrs/ingest.py"}
     assert [f for f in found if f.split(":")[0] not in allowed] == []

@@ -56,9 +56,15 @@ def test_identity_claims_verification_and_owner(backend):
     assert not claim.verified and backend.identity_owner(agent_key(ANN)) is None
     assert backend.verify_identity(ann.id, agent_key(ANN), "admin:root")
     assert backend.identity_owner(agent_key(ANN)) == ann.id
-    # nobody else can claim it while ann holds it
+    # nobody else can hold it while ann does: a claim verified at once is refused, and a pending
+    # claim is recorded (so claiming reveals nothing) but can never be verified
     with pytest.raises(Conflict):
-        backend.add_identity(bob.id, ANN)
+        backend.add_identity(bob.id, ANN, verified_by="admin:root")
+    assert not backend.add_identity(bob.id, ANN).verified
+    with pytest.raises(Conflict):
+        backend.verify_identity(bob.id, agent_key(ANN), "admin:root")
+    assert backend.identity_owner(agent_key(ANN)) == ann.id
+    assert backend.remove_identity(bob.id, agent_key(ANN))
     # two pending claims of one identifier: the first verified wins, the second cannot be verified
     backend.add_identity(ann.id, BOB)
     backend.add_identity(bob.id, BOB)

@@ -35,6 +35,11 @@ LINK_CODE = "chat-link-code"
 CHAT_USER = "chat-user"
 SEEN = "chat-seen"
 CODE_MINUTES = 15
+#: random bytes in a link code (80 bits, 20 hex digits): not guessable within the attempt limit
+CODE_BYTES = 10
+#: wrong link codes one chat user may send per window before link attempts are refused
+LINK_ATTEMPTS = 5
+LINK_WINDOW_SECONDS = 15 * 60
 
 HELP = ("Record what you learned: `/learned <what you learned> #tags`. "
         "First link your chat account: open your Learnfolio space, go to Chat, and send `/learned link CODE`.")
@@ -65,12 +70,22 @@ def _linked_person(platform: str, team: str, user: str):
     return ctx().store.get_person_by_id(item.person_id) if item else None
 
 
+def _code_id(code: str) -> str:
+    """Codes are read back as typed: case, spaces and dashes do not matter."""
+    return hashlib.sha256("".join(code.split()).replace("-", "").upper().encode()).hexdigest()
+
+
 def _link(platform: str, team: str, user: str, user_name: str, code: str):
+    """Counted before the code is looked up, so parallel guesses are each counted; a right code
+    takes its attempt back. The code is taken atomically: it links one chat account, once."""
     store = ctx().store
-    item = store.get_item(LINK_CODE, hashlib.sha256(code.strip().encode()).hexdigest())
+    attempt = ("chat-link-attempts", hashlib.sha256(f"{platform}:{team}:{user}".encode()).hexdigest())
+    if store.count_attempt(*attempt, LINK_WINDOW_SECONDS) > LINK_ATTEMPTS:
+        return _reply("Too many wrong link codes from this chat account; try again in 15 minutes.")
+    item = store.take_item(LINK_CODE, _code_id(code))
     if item is None or item.body.get("expires", "") < _now().isoformat():
         return _reply("That code is unknown or expired. Take a new one from the Chat panel of your space.")
-    store.delete_item(LINK_CODE, item.item_id)
+    store.uncount_attempt(*attempt)
     store.put_item(Item(CHAT_USER, f"{platform}:{team}:{user}", item.person_id,
                         {"platform": platform, "team": team, "user": user, "user_name": user_name}))
     person = store.get_person_by_id(item.person_id)
@@ -186,9 +201,9 @@ def chat_panel():
     store = ctx().store
     code = None
     if request.method == "POST":
-        code = secrets.token_hex(4).upper()
+        code = secrets.token_hex(CODE_BYTES).upper()
         expires = (_now() + dt.timedelta(minutes=CODE_MINUTES)).isoformat()
-        store.put_item(Item(LINK_CODE, hashlib.sha256(code.encode()).hexdigest(), g.person.id, {"expires": expires}))
+        store.put_item(Item(LINK_CODE, _code_id(code), g.person.id, {"expires": expires}))
     linked = store.list_items(CHAT_USER, person_id=g.person.id)
     return render("chat.html", code=code, linked=linked, minutes=CODE_MINUTES)
 

@@ -102,8 +102,11 @@ def add_rule(store, *, endpoint: str, key: str, secret: str, person_id: int | No
 
 def rules(store, person_id: int | None = None, *, everyone: bool = False) -> list[Item]:
     """A person's rules, the store-wide ones (``person_id`` None), or every rule (``everyone``)."""
-    found = store.list_items(RULE)
-    return found if everyone else [r for r in found if r.person_id == person_id]
+    if everyone:
+        return store.list_items(RULE)
+    if person_id is not None:
+        return store.list_items(RULE, person_id=person_id)
+    return [r for r in store.list_items(RULE) if r.person_id is None]
 
 
 def rule_access(store, rule: Item) -> Access | None:

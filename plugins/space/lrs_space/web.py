@@ -12,7 +12,9 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+import re
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
@@ -173,11 +175,34 @@ def admin_only(view):
     return wrapper
 
 
+#: characters no path of ours holds and no Location header may: controls (CR, LF …) and the backslash
+_UNSAFE_IN_URL = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
 def safe_next(target: str | None) -> str:
-    """Only a path on this site's space: never an open redirect."""
-    if target and target.startswith("/space/") and not target.startswith("//") and "\\" not in target:
+    """Only a path on this site's space: never an open redirect, never a header split (CR/LF)."""
+    if target and target.startswith("/space/") and not _UNSAFE_IN_URL.search(target):
         return target
     return url_for("space.timeline")
+
+
+def public_link(endpoint: str, **values) -> str:
+    """An absolute link to hand to someone (a mail, an invitation), on ``LRS_PUBLIC_URL``.
+
+    Never on the request's Host header: the client chooses it, so a claimant could otherwise
+    make the mail to someone else's address point at any site.
+    """
+    return ctx().config.public_origin + url_for(endpoint, **values)
+
+
+@bp.app_template_test("web_url")
+def web_url(value) -> bool:
+    """Whether a URL from a statement may become a link: http(s) only, so a ``javascript:`` or
+    ``data:`` URL a tool sent is shown as text and never runs."""
+    if not isinstance(value, str) or _UNSAFE_IN_URL.search(value):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def render(template: str, **values):

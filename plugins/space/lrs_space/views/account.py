@@ -10,7 +10,6 @@ from flask import abort, g, redirect, request, url_for
 from lrs.auth.passwords import hash_password, verify_password
 from lrs.auth.personal import create_person
 from lrs.errors import LRSError
-from lrs.store.base import Item
 from lrs_space.people import INVITE
 from lrs_space.web import (
     bp,
@@ -26,19 +25,43 @@ from lrs_space.web import (
 
 #: a hash to check against when the username is unknown, so both cases take as long
 _DUMMY_HASH = hash_password("not a real password, only for timing")
-#: failed sign-ins allowed per username in the window before sign-in is paused for it
-MAX_FAILURES = 5
-FAILURE_WINDOW = dt.timedelta(minutes=15)
-FAILURES = "signin-failures"
+
+#: Sign-in limits (docs/security.md, "Sign-in limits"), each per window. Every attempt is counted
+#: before its password is checked, so parallel guesses are each counted; one with the right password
+#: is then taken back. The per-username limit is reached only from several addresses together: one
+#: address alone is stopped at USERNAME_PER_ADDRESS_LIMIT, so a stranger cannot lock a colleague out.
+WINDOW = dt.timedelta(minutes=15)
+#: sign-ins from one client address, whatever the usernames (spraying one password over many people)
+ADDRESS_LIMIT = 20
+#: password checks for one username from one address
+USERNAME_PER_ADDRESS_LIMIT = 5
+#: password checks for one username from every address together (guessing from many machines)
+USERNAME_LIMIT = 30
 
 
-def _failures(username: str) -> Item:
-    item_id = hashlib.sha256(username.lower().encode()).hexdigest()
-    found = ctx().store.get_item(FAILURES, item_id)
-    now = dt.datetime.now(dt.timezone.utc)
-    if found is None or found.body.get("since", "") < (now - FAILURE_WINDOW).isoformat():
-        return Item(FAILURES, item_id, None, {"since": now.isoformat(), "count": 0})
-    return found
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def _limits(username: str, address: str) -> list[tuple[str, str, int]]:
+    """(counter kind, key, limit), in the order they are counted: an attempt refused by one is not
+    counted by the next, so the per-username counter sees at most USERNAME_PER_ADDRESS_LIMIT a window
+    from each address."""
+    name = username.lower()
+    return [("signin-address", _digest(address), ADDRESS_LIMIT),
+            ("signin-username-address", _digest(name, address), USERNAME_PER_ADDRESS_LIMIT),
+            ("signin-username", _digest(name), USERNAME_LIMIT)]
+
+
+def _admit(username: str, address: str) -> tuple[bool, list[tuple[str, str]]]:
+    """Count the attempt against each limit in turn; whether a password may be checked, and what was counted."""
+    store = ctx().store
+    counted = []
+    for kind, key, limit in _limits(username, address):
+        counted.append((kind, key))
+        if store.count_attempt(kind, key, WINDOW.total_seconds()) > limit:
+            return False, counted
+    return True, counted
 
 
 @bp.route("/signin", methods=["GET", "POST"])
@@ -47,19 +70,19 @@ def signin():
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
-        failures = _failures(username)
-        if failures.body["count"] >= MAX_FAILURES:
-            error = "Too many failed sign-ins for this username; try again in 15 minutes."
-            return render("signin.html", error=error, signup=ctx().config.signup), 429
+        admitted, counted = _admit(username, request.remote_addr or "")
+        if not admitted:
+            error = "Too many failed sign-ins from here or for this username; try again in 15 minutes."
+            return (render("signin.html", error=error, signup=ctx().config.signup), 429,
+                    {"Retry-After": str(int(WINDOW.total_seconds()))})
         person = ctx().store.get_person(username)
         ok = verify_password(person.password_hash if person else _DUMMY_HASH, password)
         if person and ok:
-            ctx().store.delete_item(FAILURES, failures.item_id)
+            for kind, key in counted:  # a right password uses up no one's allowance
+                ctx().store.uncount_attempt(kind, key)
             end_session()
             start_session(person)
             return redirect(safe_next(request.args.get("next")))
-        failures.body["count"] += 1
-        ctx().store.put_item(failures)
         error = "That username and password do not match an account."
     return render("signin.html", error=error, signup=ctx().config.signup), 401 if error else 200
 
@@ -71,9 +94,13 @@ def signout():
 
 
 def _invite(token: str | None):
+    """The invitation a link carries, while it is unused and unexpired."""
     if not token:
         return None
-    return ctx().store.get_item(INVITE, hashlib.sha256(token.encode()).hexdigest())
+    invite = ctx().store.get_item(INVITE, hashlib.sha256(token.encode()).hexdigest())
+    if invite is None or invite.body.get("expires", "") < dt.datetime.now(dt.timezone.utc).isoformat():
+        return None
+    return invite
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -91,14 +118,19 @@ def signup():
         if password != request.form.get("password2", ""):
             error = "The two passwords differ."
         else:
+            store = ctx().store
+            # used up before the account is made: of sign-ups racing on one invitation, one gets it
+            taken = store.take_item(INVITE, invite.item_id) if invite is not None else None
+            if invite is not None and taken is None:
+                abort(403, description="this invitation has just been used; ask an administrator for another")
             try:
-                person = create_person(ctx().store, ctx().config, username, password,
-                                       email=(invite.body.get("email") if invite else None))
+                person = create_person(store, ctx().config, username, password,
+                                       email=(taken.body.get("email") if taken else None))
             except LRSError as e:
+                if taken is not None:
+                    store.put_item(taken)  # nobody signed up with it: it stays good for another try
                 error = e.message
             else:
-                if invite is not None:
-                    ctx().store.delete_item(INVITE, invite.item_id)
                 start_session(person)
                 return redirect(url_for("space.timeline"))
     return render("signup.html", error=error, invite=token), 400 if error else 200

@@ -11,7 +11,7 @@ from flask import g, redirect, request, url_for
 from lrs.errors import LRSError
 from lrs.store.base import Item
 from lrs_space.people import INVITE
-from lrs_space.web import admin_only, bp, ctx, render
+from lrs_space.web import admin_only, bp, ctx, public_link, render
 
 INVITE_DAYS = 14
 
@@ -26,7 +26,7 @@ def admin():
         expires = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=INVITE_DAYS)).isoformat()
         store.put_item(Item(INVITE, hashlib.sha256(token.encode()).hexdigest(), g.person.id,
                             {"email": request.form.get("email", "").strip()[:200] or None, "expires": expires}))
-        link = url_for("space.signup", invite=token, _external=True)
+        link = public_link("space.signup", invite=token)
     people = {p.id: p for p in store.list_people()}
     pending = [(i, people.get(i.person_id)) for i in store.list_identities(verified=False)]
     return render("admin.html", link=link, error=error, pending=pending, people=list(people.values()),

@@ -13,7 +13,7 @@ from lrs.xapi.agents import agent_key
 from lrs.xapi.validation import validate_agent
 from lrs.store.base import Item
 from lrs_space.mail import mail_configured, send_mail
-from lrs_space.web import bp, ctx, render, signed_in
+from lrs_space.web import bp, ctx, public_link, render, signed_in
 
 MAIL_VERIFY = "mail-verify"
 VERIFY_HOURS = 24
@@ -61,34 +61,50 @@ def identities():
 def _send_verification(agent: dict) -> str:
     token = secrets.token_urlsafe(24)
     expires = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=VERIFY_HOURS)).isoformat()
-    ctx().store.put_item(Item(MAIL_VERIFY, hashlib.sha256(token.encode()).hexdigest(), g.person.id,
-                              {"agent": agent, "expires": expires}))
-    link = url_for("space.identity_verify", token=token, _external=True)
+    ctx().store.put_item(Item(MAIL_VERIFY, _token_id(token), g.person.id, {"agent": agent, "expires": expires}))
+    link = public_link("space.identity_verify", token=token)
     address = agent["mbox"][len("mailto:"):]
     try:
         send_mail(ctx().config, address, "Confirm your address for Learnfolio",
                   f"{g.person.username} claimed this address in their Learnfolio learning space.\n"
-                  f"If that is you, open this link within {VERIFY_HOURS} hours to confirm it:\n\n{link}\n\n"
+                  f"If that is you, open this link within {VERIFY_HOURS} hours and, signed in as "
+                  f"{g.person.username}, press Confirm:\n\n{link}\n\n"
                   "If not, ignore this message: nothing changes.")
     except OSError:
         return "Claimed, but the confirmation mail could not be sent; an administrator can verify it instead."
     return f"Claimed. We sent a link to {address}: open it to confirm the address is yours."
 
 
-@bp.route("/identities/verify")
+def _token_id(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@bp.route("/identities/verify", methods=["GET", "POST"])
 def identity_verify():
-    """The link from the confirmation mail: whoever holds it can read that mailbox."""
+    """The link from the confirmation mail. Opening it changes nothing, since mail scanners open
+    links; the claimant confirms with a POST, signed in: it takes the mailbox and the account."""
     store = ctx().store
-    item = store.get_item(MAIL_VERIFY, hashlib.sha256(request.args.get("token", "").encode()).hexdigest())
+    token = request.values.get("token", "")
+    item = store.get_item(MAIL_VERIFY, _token_id(token))
     if item is None or item.body.get("expires", "") < dt.datetime.now(dt.timezone.utc).isoformat():
         abort(404, description="this confirmation link is unknown or expired; claim the address again")
-    store.delete_item(MAIL_VERIFY, item.item_id)
+    address = item.body["agent"]["mbox"][len("mailto:"):]
+    if request.method == "GET":
+        claimant = g.access is not None and g.access.owns_item(item)
+        return render("verify.html", address=address, token=token, claimant=claimant)
+    if g.person is None:
+        return redirect(url_for("space.signin", next=url_for("space.identity_verify", token=token)))
+    if not g.access.owns_item(item):
+        abort(403, description="this link confirms an address another account claimed; sign in as that account "
+                               "to confirm it")
+    if store.take_item(MAIL_VERIFY, item.item_id) is None:  # confirmed meanwhile, in another tab
+        abort(404, description="this confirmation link is unknown or expired; claim the address again")
     try:
         store.verify_identity(item.person_id, agent_key(item.body["agent"]), "mail")
     except LRSError as error:
         abort(409, description=error.message)
     return render("error.html", status=200, message="Thank you: the address is confirmed. Its statements are now "
-                  "in the learning space of the person who claimed it.")
+                  "in your learning space.")
 
 
 @bp.route("/identities/remove", methods=["POST"])

@@ -58,19 +58,24 @@ def sharing():
     my_goals = goals_of(g.person.id)
     titles = {goal.item_id: goal.body.get("title", "") for goal in my_goals}
     if request.method == "POST":
-        viewer = store.get_person(request.form.get("username", "").strip())
+        username = request.form.get("username", "").strip()[:64]
+        viewer = store.get_person(username)
         scope = {"all": request.form.get("all") == "1",
                  "ways": [w for w in request.form.getlist("ways") if w in WAYS],
                  "tags": [t.strip() for t in request.form.get("tags", "").split(",") if t.strip()][:20],
                  "goals": [gid for gid in request.form.getlist("goals") if gid in titles]}
-        if viewer is None or viewer.id == g.person.id:
-            error = "There is no other person with that username here."
+        if not username or username == g.person.username:
+            error = "Give the username of the person to share with (not your own)."
         elif not (scope["all"] or scope["ways"] or scope["tags"] or scope["goals"]):
             error = "Choose what to share: everything, or some ways of learning, tags or goals."
         else:
+            # Shared with no one when nobody has that username: listed and revocable like any share,
+            # so the answer does not tell who has an account here; it refers to no person (ref None),
+            # so it never shows anything to anyone, whoever takes the username later.
             store.put_item(Item(SHARE, secrets.token_hex(12), g.person.id,
-                                {"viewer": viewer.username, "viewer_id": viewer.id, "scope": scope},
-                                ref=f"person:{viewer.id}"))
+                                {"viewer": viewer.username if viewer else username,
+                                 "viewer_id": viewer.id if viewer else None, "scope": scope},
+                                ref=f"person:{viewer.id}" if viewer else None))
             return redirect(url_for("space.sharing"))
     mine = [(share, describe(share.body["scope"], titles)) for share in store.list_items(SHARE, person_id=g.person.id)]
     with_me = []

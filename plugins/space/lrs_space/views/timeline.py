@@ -6,6 +6,7 @@ import json
 
 from flask import Response, abort, g, request
 
+from lrs.xapi.attachments import servable_content_type
 from lrs_space.people import find_record, goals_of, my_records
 from lrs_space.records import Filters, facets, page_of
 from lrs_space.ways import WAYS
@@ -40,6 +41,7 @@ def attachment_response(record, sha2: str, access):
     if sha2.lower() not in found:
         abort(404, description="this attachment was declared by URL, not sent to the LRS")
     content_type, content = found[sha2.lower()]
+    content_type = servable_content_type(content_type)
     response = Response(content, mimetype=content_type)
     # shown inline only when it is an image; everything else downloads, and never runs as a page here
     disposition = "inline" if content_type.startswith("image/") and "svg" not in content_type else "attachment"
