@@ -1,3 +1,118 @@
-"""Learnfolio: an xAPI Learning Record Store where the individual owns the record."""
+"""Learnfolio: an xAPI Learning Record Store where the individual owns the record.
+
+This package's top level is the public API for plugins: everything a plugin may use is
+named in ``__all__`` below (docs/plugins.md describes each), and a test fails when a
+module under ``plugins/`` or ``connectors/`` imports anything else from ``lrs``. Names are
+imported on first use, so ``import lrs`` stays cheap and the core's modules can import
+each other freely.
+"""
+
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
+
+#: public name → the module that defines it
+_PUBLIC = {
+    # hooks: mark implementations, declare a plugin's own hooks
+    "hookimpl": "lrs.hookspecs",
+    "hookspec": "lrs.hookspecs",
+    # the application object hooks receive (store, config, plugin manager, settings)
+    "LRS": "lrs.app",
+    "command_app": "lrs.cli",
+    # who may read or change what (docs/ownership.md)
+    "Access": "lrs.access",
+    "PERSON_SCOPES": "lrs.access",
+    # typed registrations
+    "StoreBackend": "lrs.plugins",
+    "Panel": "lrs.plugins",
+    "Reader": "lrs.plugins",
+    "DuplicateRegistration": "lrs.plugins",
+    "named_registrations": "lrs.plugins",
+    "store_wide_readers": "lrs.plugins",
+    # errors, each with its HTTP status, turned into responses in one place
+    "LRSError": "lrs.errors",
+    "BadRequest": "lrs.errors",
+    "Unauthorized": "lrs.errors",
+    "Forbidden": "lrs.errors",
+    "NotFound": "lrs.errors",
+    "Conflict": "lrs.errors",
+    "PreconditionFailed": "lrs.errors",
+    "PayloadTooLarge": "lrs.errors",
+    "OutboundError": "lrs.errors",
+    "BlockedAddress": "lrs.errors",
+    # the web framework of every plugin's pages
+    "page_blueprint": "lrs.web",
+    "render": "lrs.web",
+    "signed_in": "lrs.web",
+    "admin_only": "lrs.web",
+    "set_pages": "lrs.web",
+    "lrs_app": "lrs.web",
+    "current_person": "lrs.web",
+    "current_access": "lrs.web",
+    "csrf_token": "lrs.web",
+    "safe_next": "lrs.web",
+    "public_link": "lrs.web",
+    "start_session": "lrs.web",
+    "end_session": "lrs.web",
+    "end_all_sessions": "lrs.web",
+    "current_session_id": "lrs.web",
+    # the storage contract's types
+    "Store": "lrs.store.base",
+    "Item": "lrs.store.base",
+    "Person": "lrs.store.base",
+    "Identity": "lrs.store.base",
+    "StoredStatement": "lrs.store.base",
+    "StatementPage": "lrs.store.base",
+    # storing statements: the one path every statement takes
+    "save_statements": "lrs.ingest",
+    "save_batch": "lrs.ingest",
+    "SavedBatch": "lrs.ingest",
+    # people and credentials
+    "Credential": "lrs.auth.credentials",
+    "tool_authority": "lrs.auth.credentials",
+    "PERSONAL_SCOPES": "lrs.auth.personal",
+    "person_agent": "lrs.auth.personal",
+    "personal_authority": "lrs.auth.personal",
+    "create_person": "lrs.auth.personal",
+    "create_personal_key": "lrs.auth.personal",
+    "hash_password": "lrs.auth.passwords",
+    "verify_password": "lrs.auth.passwords",
+    # requests to addresses people give
+    "Guard": "lrs.outbound",
+    "Answer": "lrs.outbound",
+    "status_text": "lrs.outbound",
+    # the xAPI domain
+    "StatementQuery": "lrs.xapi.query",
+    "Document": "lrs.xapi.documents",
+    "DocumentRef": "lrs.xapi.documents",
+    "STATE": "lrs.xapi.documents",
+    "AGENT_PROFILE": "lrs.xapi.documents",
+    "ACTIVITY_PROFILE": "lrs.xapi.documents",
+    "VOIDED_VERB": "lrs.xapi.indexing",
+    "agent_key": "lrs.xapi.agents",
+    "AttachmentPart": "lrs.xapi.attachments",
+    "declared_attachments": "lrs.xapi.attachments",
+    "build_multipart": "lrs.xapi.attachments",
+    "split_parts": "lrs.xapi.attachments",
+    "servable_content_type": "lrs.xapi.attachments",
+    "duration_seconds": "lrs.xapi.datatypes",
+    "is_iri": "lrs.xapi.validation",
+    "validate_agent": "lrs.xapi.validation",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lrs' has no attribute {name!r}; the public API is lrs.__all__")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

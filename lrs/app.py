@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import orjson
 import pluggy
@@ -22,12 +22,28 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class LRSContext:
-    """What views and plugins reach through ``app.extensions["lrs"]``."""
+class LRS:
+    """The application as hooks and plugins see it, as Datasette's hooks see ``datasette``:
+    every hook that runs inside an application receives it as ``lrs``; views reach it with
+    :func:`lrs.lrs_app`. Plugins keep per-application state in it, never in module globals.
+    """
 
     config: Config
     pm: pluggy.PluginManager
     store: Store
+    _state: dict = field(default_factory=dict, repr=False)
+
+    def plugin_config(self, name: str, defaults: dict | None = None) -> dict[str, str]:
+        """A plugin's settings (:meth:`lrs.config.Config.plugin_config`)."""
+        return self.config.plugin_config(name, defaults)
+
+    def plugin_state(self, name: str) -> dict:
+        """A plugin's own state in this application (a worker, a cache): one dict per name."""
+        return self._state.setdefault(name, {})
+
+
+#: the name of :class:`LRS` before the public API
+LRSContext = LRS
 
 
 def open_store(config: Config, pm: pluggy.PluginManager) -> Store:
@@ -74,9 +90,12 @@ def create_app(config: Config | dict | None = None, *, plugins=()) -> Flask:
     app.session_interface = _SessionInterface()
     app.config["SECRET_KEY"] = config.secret_key
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
-    app.extensions["lrs"] = LRSContext(config=config, pm=pm, store=store)
+    lrs = app.extensions["lrs"] = LRS(config=config, pm=pm, store=store)
 
-    for blueprints in pm.hook.register_routes(app=app):
+    from lrs.web import bp as web_framework
+
+    app.register_blueprint(web_framework)
+    for blueprints in pm.hook.register_routes(app=app, lrs=lrs):
         for blueprint in blueprints or ():
             prefix = config.xapi_prefix if blueprint.name in XAPI_BLUEPRINTS else None
             app.register_blueprint(blueprint, url_prefix=prefix)
@@ -93,7 +112,7 @@ def create_app(config: Config | dict | None = None, *, plugins=()) -> Flask:
             return finish_response(response)
         return response
 
-    pm.hook.startup(app=app)
+    pm.hook.startup(app=app, lrs=lrs)
     return app
 
 
@@ -105,7 +124,7 @@ XAPI_BLUEPRINTS = {"about", "statements", "state", "activity_profile", "agent_pr
 def _install_error_handling(app: Flask, pm: pluggy.PluginManager) -> None:
     @app.errorhandler(Exception)
     def handle(error: Exception):
-        answer = pm.hook.handle_exception(error=error, request=request)
+        answer = pm.hook.handle_exception(error=error, request=request, lrs=app.extensions["lrs"])
         if answer is not None:
             return answer
         if isinstance(error, LRSError):

@@ -28,6 +28,14 @@ def _config(home: str | None = None) -> Config:
     return replace(config, secret_key=config.resolved_secret_key())
 
 
+def command_app(overrides: dict | None = None):
+    """The application object (:class:`lrs.app.LRS`) for a command of ``lrs``, a plugin's included:
+    the configuration of the environment (``LRS_*``), with ``overrides``."""
+    from lrs.app import create_app
+
+    return create_app(overrides).extensions["lrs"]
+
+
 def _store(config: Config):
     from lrs.app import open_store
     from lrs.plugins import get_plugin_manager
@@ -115,12 +123,12 @@ def serve(host, port, workers, threads):
     port = port or config.port
     workers = workers or config.workers
     _store(config).close()  # create the store once, before workers race to
-    os.environ.setdefault("LRS_HOME", str(config.home))
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # the workers' counters, summed by /metrics
+    if not config.metrics_dir:  # the workers' counters, summed by /metrics
         metrics_dir = config.home / f"metrics-{port}"
         shutil.rmtree(metrics_dir, ignore_errors=True)
         metrics_dir.mkdir(parents=True)
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)  # read by prometheus_client in each worker
+        config = replace(config, metrics_dir=str(metrics_dir))
     from lrs.server import Server
 
     click.echo(f"Serving the LRS at http://{host}:{port}{config.xapi_prefix}/ ({workers} workers)", err=True)

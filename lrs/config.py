@@ -93,7 +93,15 @@ class Config:
     disable_plugins: tuple[str, ...] = ()
     #: when set, only these entry-point plugins are loaded (built-ins always load unless disabled)
     load_plugins: tuple[str, ...] | None = None
+    #: seconds an idle keep-alive connection is kept open by ``lrs serve`` (0: none)
+    keepalive: int = 2
+    #: gunicorn's access log: "" none, "-" stderr, or a file
+    access_log: str = ""
+    #: where the workers of ``lrs serve`` keep their metrics (set by ``lrs serve`` itself)
+    metrics_dir: str = ""
     extra: dict = field(default_factory=dict)
+    #: every ``LRS_*`` variable of the environment as it was read, for plugins' settings
+    environ: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_env(cls, overrides: dict | None = None) -> "Config":
@@ -134,6 +142,10 @@ class Config:
             outbound_ca_bundle=env.get("LRS_OUTBOUND_CA_BUNDLE", ""),
             disable_plugins=_names(env.get("LRS_DISABLE_PLUGINS", "")),
             load_plugins=None if load is None else tuple(p.strip() for p in load.split(",") if p.strip()),
+            keepalive=_int("LRS_KEEPALIVE", cls.keepalive),
+            access_log=env.get("LRS_ACCESS_LOG", ""),
+            metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR", ""),
+            environ={k: v for k, v in env.items() if k.startswith("LRS_")},
         )
         if overrides:
             known = {f.name for f in fields(cls)}
@@ -161,6 +173,19 @@ class Config:
                 or parts.query or parts.fragment or parts.username is not None):
             raise ValueError(f"LRS_PUBLIC_URL must be an origin such as https://lrs.example.org, not "
                              f"{self.public_url!r}")
+
+    def plugin_config(self, name: str, defaults: dict | None = None) -> dict[str, str]:
+        """A plugin's settings: ``defaults`` (the plugin documents them), overridden by ``LRS_<NAME>_<KEY>``
+        environment variables, overridden by ``<name>_<key>`` in the mapping given to ``create_app``.
+
+        ``plugin_config("forward")`` reads ``LRS_FORWARD_INTERVAL`` as ``{"interval": …}``; values
+        from the environment are strings, the plugin converts them.
+        """
+        prefix, key_prefix = f"LRS_{name.upper()}_", f"{name.lower()}_"
+        values = dict(defaults or {})
+        values.update({k[len(prefix):].lower(): v for k, v in self.environ.items() if k.startswith(prefix)})
+        values.update({k[len(key_prefix):]: v for k, v in self.extra.items() if k.startswith(key_prefix)})
+        return values
 
     @property
     def store_url(self) -> str:

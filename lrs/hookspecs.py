@@ -1,9 +1,13 @@
-"""Every plugin hook of Learnfolio, in one place.
+"""Every plugin hook the core calls, in one place.
 
-Plugins (built-in ones included) implement these with ``@lrs.hookimpl``.
-Hooks are called with keyword arguments, so an implementation takes only the
-arguments it needs. Each hook is documented in ``docs/plugins.md``; a test
-fails when one is not.
+Plugins (built-in ones included) implement these with ``@lrs.hookimpl``. Hooks are
+called with keyword arguments, so an implementation takes only the arguments it needs;
+every hook that runs inside an application receives ``lrs``, the application object
+(:class:`lrs.app.LRS`: store, config, plugin manager, plugin settings), as Datasette's
+hooks receive ``datasette``, so plugins need no globals. Hooks that a plugin calls are
+declared by that plugin (``add_hookspecs``): the space's ``classify_statement``, CPD's
+``register_exporters`` and ``register_importers``. Each hook is documented in
+``docs/plugins.md``; a test fails when one is not.
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ import pluggy
 if TYPE_CHECKING:  # pragma: no cover
     import click
     import flask
+    import pluggy
 
     from lrs.auth.credentials import Credential
+    from lrs.access import Access
+    from lrs.app import LRS
     from lrs.config import Config
-    from lrs.plugins import Exporter, Importer, Panel, Reader, StoreBackend
+    from lrs.plugins import Panel, Reader, StoreBackend
     from lrs.store.base import Store
 
 hookspec = pluggy.HookspecMarker("lrs")
@@ -31,30 +38,45 @@ hookimpl = pluggy.HookimplMarker("lrs")
 
 
 @hookspec
-def startup(app: "flask.Flask") -> None:
-    """Called once when an application is created, after its store is open.
+def add_hookspecs(pm: "pluggy.PluginManager") -> None:
+    """Declare the hooks a plugin calls itself (``pm.add_hookspecs(my_hookspecs)``).
 
-    Use it to prepare what a plugin needs (tables, caches, background clients).
+    Called once for each plugin manager, after every plugin is registered and before
+    unknown hook implementations are refused, so a plugin owns its hooks as
+    datasette-enrichments does, and the core does not know them.
 
-    :param app: the Flask application; ``app.extensions["lrs"]`` holds the store,
-        config and plugin manager.
+    :param pm: the plugin manager being built.
     """
 
 
 @hookspec
-def register_routes(app: "flask.Flask") -> "list[flask.Blueprint] | None":
+def startup(app: "flask.Flask", lrs: "LRS") -> None:
+    """Called once when an application is created, after its store is open.
+
+    Use it to prepare what a plugin needs (tables, caches, background workers); keep
+    per-application state in ``lrs.plugin_state(name)``, never in module globals.
+
+    :param app: the Flask application.
+    :param lrs: the application object: ``lrs.store``, ``lrs.config``, ``lrs.pm``.
+    """
+
+
+@hookspec
+def register_routes(app: "flask.Flask", lrs: "LRS") -> "list[flask.Blueprint] | None":
     """Return Flask blueprints to mount on the application.
 
-    Called while the application is created, before the first request.
+    Called while the application is created, before the first request. Pages of the
+    personal space are made with :func:`lrs.page_blueprint`.
 
     :param app: the Flask application being built.
+    :param lrs: the application object.
     :returns: a list of blueprints (each mounted with its own ``url_prefix``).
     """
 
 
 @hookspec
 def register_stores() -> "list[StoreBackend] | None":
-    """Return the storage backends a plugin provides.
+    """Return the storage backends a plugin provides (called before the application object exists).
 
     Called when the application opens its store: the backend whose ``name``
     equals the scheme of ``LRS_STORE`` (``sqlite``, ``mongodb`` …) is used.
@@ -78,7 +100,8 @@ def register_commands(cli: "click.Group") -> None:
 
 
 @hookspec(firstresult=True)
-def authority_from_request(request: "flask.Request", store: "Store", config: "Config") -> "Credential | None":
+def authority_from_request(request: "flask.Request", store: "Store", config: "Config",
+                           lrs: "LRS") -> "Credential | None":
     """Find the credential a request acts with.
 
     Called for every authenticated xAPI request. The first non-``None`` answer
@@ -86,13 +109,16 @@ def authority_from_request(request: "flask.Request", store: "Store", config: "Co
     plugin can add another scheme (OAuth, signed tokens) in front of it. Raise
     :class:`lrs.errors.Unauthorized` for credentials that are present but wrong.
 
+    :param lrs: the application object (``store`` and ``config`` are its own, kept for older plugins).
     :returns: a :class:`lrs.auth.credentials.Credential`, or ``None`` when this
-        plugin does not recognise the request.
+        plugin does not recognise the request. Its ``person_id`` makes it act for that
+        person (lrs.access decides what it may then do).
     """
 
 
 @hookspec
-def validate_statement(statement: dict, version: str, credential: "Credential") -> None:
+def validate_statement(statement: dict, version: str, credential: "Credential", lrs: "LRS",
+                       access: "Access") -> None:
     """Add rules of a deployment to statement validation.
 
     Called for each statement after the xAPI rules passed and before anything
@@ -102,54 +128,46 @@ def validate_statement(statement: dict, version: str, credential: "Credential") 
     :param statement: the statement as it will be stored (id, stored, authority filled in).
     :param version: the xAPI version of the request, e.g. ``"1.0.3"``.
     :param credential: who is posting.
+    :param lrs: the application object.
+    :param access: the writer's access (lrs.access): a tool's, or a person's.
     """
 
 
 @hookspec
-def statements_stored(statements: "list[dict]", store: "Store", credential: "Credential") -> None:
+def statements_stored(statements: "list[dict]", store: "Store", credential: "Credential", lrs: "LRS",
+                      access: "Access") -> None:
     """Called after a batch of statements is committed.
 
     For forwarding, enrichment, notifications. The batch is already durable:
     an exception here is logged and does not undo or fail the request.
 
     :param statements: the statements as stored, in batch order.
+    :param lrs: the application object (``store`` is its own, kept for older plugins).
+    :param access: the writer's access. Whose records a statement is in, ask the store with
+        a reader's :meth:`lrs.Access.reach` (``store.reachable_ids``), never from its JSON.
     """
 
 
 # ---------------------------------------------------------------------------
-# The personal learning space
+# Pages: the navigation of every page
 # ---------------------------------------------------------------------------
-
-
-@hookspec(firstresult=True)
-def classify_statement(statement: dict) -> "str | None":
-    """Say which way of learning a statement records.
-
-    Called for each statement shown in a personal learning space ("how I learn",
-    filters, sharing by way of learning). The built-in classifier runs last
-    (``trylast``) and maps common verbs and activity types; a deployment maps its
-    own vocabulary by answering first.
-
-    :param statement: the statement as stored.
-    :returns: one of ``courses``, ``content``, ``people``, ``work``, ``events``,
-        ``other``; or ``None`` to leave it to the next plugin.
-    """
 
 
 @hookspec
-def register_panels() -> "list[Panel] | None":
-    """Return pages to list in the personal learning space's navigation.
+def register_panels(lrs: "LRS") -> "list[Panel] | None":
+    """Return pages to list in the navigation of every page (:func:`lrs.render`).
 
-    Called when a space page is rendered. The plugin also mounts the pages
-    themselves (``register_routes``); a panel is the link to one. Two panels
-    with one name are an error.
+    Called when a page is rendered. The plugin also mounts the pages themselves
+    (``register_routes``, :func:`lrs.page_blueprint`); a panel is the link to one.
+    Two panels with one name are an error.
 
+    :param lrs: the application object.
     :returns: a list of :class:`lrs.plugins.Panel`.
     """
 
 
 @hookspec
-def store_wide_readers(store: "Store") -> "list[Reader] | None":
+def store_wide_readers(store: "Store", lrs: "LRS") -> "list[Reader] | None":
     """Say what, set up by the operator, can read or copy every person's statements.
 
     Called when a person's Sharing page lists who else could read their records, after the
@@ -158,47 +176,19 @@ def store_wide_readers(store: "Store") -> "list[Reader] | None":
     has set up, so nothing that reads everyone's records is hidden from them. Never put a
     secret in a reader.
 
-    :param store: the store, where the plugin keeps what was set up.
+    :param store: the store, where the plugin keeps what was set up (``lrs.store``).
+    :param lrs: the application object.
     :returns: a list of :class:`lrs.plugins.Reader`.
     """
 
 
-# ---------------------------------------------------------------------------
-# Taking records anywhere: export and import formats
-# ---------------------------------------------------------------------------
-
-
-@hookspec
-def register_exporters() -> "list[Exporter] | None":
-    """Return the formats a person's records can be exported in.
-
-    Called when the CPD panel or ``lrs export`` lists or runs formats (CSV, PDF,
-    an xAPI archive, a professional body's log …). Two exporters with one name
-    are an error.
-
-    :returns: a list of :class:`lrs.plugins.Exporter`.
-    """
-
-
-@hookspec
-def register_importers() -> "list[Importer] | None":
-    """Return the formats statements can be imported from.
-
-    Called when the import page or ``lrs import`` reads a file: the importer
-    named by the person (or the first whose ``accepts`` answers true for the
-    file's first bytes) turns it into statements, attachments and documents.
-    Two importers with one name are an error.
-
-    :returns: a list of :class:`lrs.plugins.Importer`.
-    """
-
-
 @hookspec(firstresult=True)
-def handle_exception(error: BaseException, request: "flask.Request") -> Any:
+def handle_exception(error: BaseException, request: "flask.Request", lrs: "LRS") -> Any:
     """Turn an error into a response.
 
     Called for every error a request raises, before the built-in xAPI error
     response is made. The first non-``None`` answer is sent as the response.
 
+    :param lrs: the application object.
     :returns: a Flask response (or anything a Flask view may return), or ``None``.
     """

@@ -83,12 +83,14 @@ def save_batch(ctx, statements: list, parts: dict, *, access: Access, version: s
             item.carries = sorted({a["sha2"].lower() for a in declared_attachments(item.statement)
                                    if "sha2" in a and a["sha2"].lower() in parts})
     for item in prepared:
-        ctx.pm.hook.validate_statement(statement=item.statement, version=version, credential=credential)
+        ctx.pm.hook.validate_statement(statement=item.statement, version=version, credential=credential, lrs=ctx,
+                                       access=access)
     new_ids = set(ctx.store.store_statements(prepared, parts))
     stored = [item.statement for item in prepared if item.id in new_ids]
     if stored:
         try:
-            ctx.pm.hook.statements_stored(statements=stored, store=ctx.store, credential=credential)
+            ctx.pm.hook.statements_stored(statements=stored, store=ctx.store, credential=credential, lrs=ctx,
+                                          access=access)
         except Exception:  # the batch is durable; a plugin's failure must not fail the request
             log.exception("a statements_stored hook failed")
     return SavedBatch([item.statement["id"] for item in prepared], [i.id for i in prepared if i.id in new_ids])

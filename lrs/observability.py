@@ -13,7 +13,6 @@ mboxes) or bodies: method, path, status, time taken, sizes, credential key, xAPI
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 import threading
 import time
@@ -43,9 +42,11 @@ class Metrics:
     duration: Any
     stored: Any
     rejected: Any
+    #: the folder where gunicorn's workers keep their counters (summed by /metrics), or ""
+    multiprocess_dir: str = ""
 
     @classmethod
-    def create(cls) -> "Metrics":
+    def create(cls, multiprocess_dir: str = "") -> "Metrics":
         from prometheus_client import CollectorRegistry, Counter, Histogram
 
         registry = CollectorRegistry()
@@ -59,12 +60,13 @@ class Metrics:
             stored=Counter("lrs_statements_stored", "Statements newly stored", registry=registry),
             rejected=Counter("lrs_statements_rejected", "Statements refused, by reason", ["reason"],
                              registry=registry),
+            multiprocess_dir=multiprocess_dir,
         )
 
     def exposition(self) -> bytes:
         from prometheus_client import CollectorRegistry, generate_latest, multiprocess
 
-        if os.environ.get(MULTIPROCESS_ENV):
+        if self.multiprocess_dir:
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
             return generate_latest(registry)
@@ -115,7 +117,7 @@ def health():
 def metrics():
     ctx = current_app.extensions["lrs"]
     if not ctx.config.metrics_public:
-        credential = ctx.pm.hook.authority_from_request(request=request, store=ctx.store, config=ctx.config)
+        credential = ctx.pm.hook.authority_from_request(request=request, store=ctx.store, config=ctx.config, lrs=ctx)
         g.lrs_credential = credential
         if credential is None or "all" not in credential.scopes:
             raise Forbidden("/metrics needs a credential with the scope 'all'")
@@ -131,10 +133,12 @@ def register_routes(app):
 
 
 @hookimpl
-def startup(app):
-    config = app.extensions["lrs"].config
-    state = Observability(metrics=Metrics.create(), log=RequestLog(config.request_log) if config.request_log else None)
+def startup(app, lrs):
+    config = lrs.config
+    state = Observability(metrics=Metrics.create(config.metrics_dir),
+                          log=RequestLog(config.request_log) if config.request_log else None)
     app.extensions[EXTENSION] = state
+    lrs.plugin_state(EXTENSION)["state"] = state
 
     @app.before_request
     def _started():
@@ -147,8 +151,8 @@ def startup(app):
 
 
 @hookimpl
-def statements_stored(statements):
-    state = _state()
+def statements_stored(statements, lrs):
+    state = lrs.plugin_state(EXTENSION).get("state")  # also outside a request (imports, the CLI)
     if state is not None:
         state.metrics.stored.inc(len(statements))
 

@@ -1,4 +1,5 @@
-"""The plugin manager: built-in features are plugins too, listed in DEFAULT_PLUGINS.
+"""The plugin manager: built-in features are plugins too, listed in DEFAULT_PLUGINS; and the
+small typed objects the core's registration hooks return.
 
 Third-party and first-party plugins register in the ``lrs`` entry-point group.
 ``LRS_DISABLE_PLUGINS`` blocks any of them by name; ``LRS_LOAD_PLUGINS``
@@ -38,7 +39,7 @@ class StoreBackend:
 
 @dataclass(frozen=True)
 class Panel:
-    """A page of the personal learning space: a link in its navigation.
+    """A page of a plugin's: a link in the navigation of every page (:func:`lrs.render`).
 
     ``endpoint`` is a Flask endpoint (``"blueprint.view"``); lower ``order`` comes first.
     """
@@ -47,41 +48,6 @@ class Panel:
     title: str
     endpoint: str
     order: int = 100
-
-
-@dataclass(frozen=True)
-class Exporter:
-    """A format a person's records export to.
-
-    ``write(job, out)`` writes the export of ``job`` (an object with the store, the
-    person, the period and their records; see ``lrs_cpd.exporting.ExportJob``) to the
-    binary file ``out``.
-    """
-
-    name: str
-    title: str
-    media_type: str
-    extension: str
-    write: Callable[..., None]
-    #: a line for the download button and ``lrs export --help``
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class Importer:
-    """A format statements are imported from.
-
-    ``read(stream)`` yields entries (``lrs_cpd.importing.Entry``: a statement with its
-    attachment bodies, a document, or a problem at one position) from the binary file
-    ``stream``; ``accepts(head)`` says whether a file starting with ``head`` is of this
-    format (used when the person does not name one).
-    """
-
-    name: str
-    title: str
-    read: Callable[..., Any]
-    accepts: Callable[[bytes], bool] = lambda head: False
-    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,21 +85,22 @@ def get_plugin_manager(config=None, extra_plugins=()) -> pluggy.PluginManager:
             pm.register(ep.load(), name=ep.name)
     for plugin in extra_plugins:
         pm.register(plugin)
+    pm.hook.add_hookspecs(pm=pm)  # each plugin declares the hooks it calls itself
     pm.check_pending()
     return pm
 
 
 def store_backends(pm: pluggy.PluginManager) -> dict[str, StoreBackend]:
     """Every registered backend by name; a duplicate name is an error."""
-    return _named(pm.hook.register_stores(), "a store")
+    return named_registrations(pm.hook.register_stores(), "a store")
 
 
-def panels(pm: pluggy.PluginManager) -> list[Panel]:
-    """Every registered panel in navigation order; a duplicate name is an error."""
-    return sorted(_named(pm.hook.register_panels(), "a panel").values(), key=lambda p: (p.order, p.name))
+def named_registrations(results, what: str) -> dict:
+    """The objects registration hooks returned (lists of things with a ``name``), by name.
 
-
-def _named(results, what: str) -> dict:
+    A name registered twice is an error at start-up (:class:`DuplicateRegistration`);
+    ``what`` names the kind in the message ("an exporter").
+    """
     found: dict = {}
     for result in results:
         for thing in result or ():
@@ -143,19 +110,9 @@ def _named(results, what: str) -> dict:
     return found
 
 
-def exporters(pm: pluggy.PluginManager) -> dict[str, Exporter]:
-    """Every registered export format by name; a duplicate name is an error."""
-    return _named(pm.hook.register_exporters(), "an exporter")
-
-
-def importers(pm: pluggy.PluginManager) -> dict[str, Importer]:
-    """Every registered import format by name; a duplicate name is an error."""
-    return _named(pm.hook.register_importers(), "an importer")
-
-
-def store_wide_readers(pm: pluggy.PluginManager, store) -> list[Reader]:
+def store_wide_readers(lrs) -> list[Reader]:
     """What every plugin lists as able to read every person's statements."""
-    return [reader for result in pm.hook.store_wide_readers(store=store) for reader in result or ()]
+    return [reader for result in lrs.pm.hook.store_wide_readers(store=lrs.store, lrs=lrs) for reader in result or ()]
 
 
 def list_plugins(pm: pluggy.PluginManager) -> list[dict]:

@@ -10,7 +10,6 @@ connection is closed.
 
 from __future__ import annotations
 
-import os
 import socket
 import time
 
@@ -133,11 +132,11 @@ class Server(BaseApplication):
         self.cfg.set("timeout", 60)
         # Keep-alive (gunicorn's 2 s) makes requests cheaper; LRS_KEEPALIVE=0 turns it off. The
         # worker spreads connections over the workers either way (lrs/serving.py).
-        self.cfg.set("keepalive", int(os.environ.get("LRS_KEEPALIVE", "2")))
+        self.cfg.set("keepalive", self.lrs_config.keepalive)
         self.cfg.set("graceful_timeout", 10)
-        self.cfg.set("accesslog", os.environ.get("LRS_ACCESS_LOG") or None)
+        self.cfg.set("accesslog", self.lrs_config.access_log or None)
 
     def load(self):
         from lrs.app import create_app
 
-        return create_app()
+        return create_app(self.lrs_config)  # the configuration `lrs serve` read, in every worker

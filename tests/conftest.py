@@ -14,9 +14,22 @@ from lrs.auth.credentials import Credential, hash_secret, tool_authority
 SECRET_KEY = "test-secret-key"
 
 
+@pytest.fixture(autouse=True)
+def only_named_plugins(monkeypatch):
+    """Test apps load the built-in plugins and only the entry-point plugins a test names
+    (``make_app(load=…)``, ``load_plugins``); real servers started by tests load every plugin."""
+    monkeypatch.setenv("LRS_LOAD_PLUGINS", "")
+
+
+def make_app(home, *, plugins=(), load=(), **config):
+    """An app in ``home`` with the entry-point plugins named in ``load`` and the plugin objects ``plugins``."""
+    return create_app({"home": home, "secret_key": SECRET_KEY, "load_plugins": tuple(load), **config},
+                      plugins=plugins)
+
+
 @pytest.fixture
 def app(tmp_path):
-    return create_app({"home": tmp_path, "secret_key": SECRET_KEY})
+    return make_app(tmp_path)
 
 
 @pytest.fixture

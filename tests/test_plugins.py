@@ -1,4 +1,6 @@
-"""The plugin spine: every hook is documented and exercised; plugins are isolated per app."""
+"""The plugin spine: every hook the core calls is documented and exercised; plugins are isolated per
+app and load only when named; hooks receive the application object. Hooks that plugins declare
+themselves are tested beside them (tests/plugins/space/test_hooks.py, tests/plugins/cpd/test_hooks.py)."""
 
 from __future__ import annotations
 
@@ -12,32 +14,41 @@ import pytest
 from click.testing import CliRunner
 from flask import Blueprint, Response
 
+from lrs import LRS, BadRequest, Panel, Reader, hookimpl, hookspec, page_blueprint, render, signed_in
 from lrs import hookspecs
-from lrs.app import create_app
-from lrs.errors import BadRequest
-from lrs.hookspecs import hookimpl
 from lrs.plugins import DEFAULT_PLUGINS, DuplicateRegistration, StoreBackend, get_plugin_manager, list_plugins
 from lrs.store.sqlite import open_sqlite
-from tests.conftest import SECRET_KEY, XAPIClient, add_credential, statement
+from lrs.web import panels
+from tests.conftest import XAPIClient, add_credential, make_app, statement
 
 DOCS = Path(__file__).parent.parent / "docs" / "plugins.md"
-HOOKS = sorted(name for name in dir(hookspecs) if hasattr(getattr(hookspecs, name), "lrs_spec"))
+
+
+def hooks_of(module) -> list[str]:
+    return sorted(name for name in dir(module) if hasattr(getattr(module, name), "lrs_spec"))
+
+
+HOOKS = hooks_of(hookspecs)
+
+
+def documented_signature(hook: str) -> list[str] | None:
+    """The arguments docs/plugins.md gives a hook in its '## hook(…)' heading."""
+    heading = re.search(rf"^## {hook}\((.*)\)$", DOCS.read_text(), re.M)
+    return None if heading is None else [p.strip() for p in heading.group(1).split(",") if p.strip()]
 
 
 def test_hooks_are_found():
-    assert {"startup", "register_routes", "register_stores", "authority_from_request",
-            "validate_statement", "statements_stored", "handle_exception", "register_commands"} <= set(HOOKS)
+    assert set(HOOKS) == {"add_hookspecs", "startup", "register_routes", "register_stores", "register_commands",
+                          "authority_from_request", "validate_statement", "statements_stored", "register_panels",
+                          "store_wide_readers", "handle_exception"}
 
 
 @pytest.mark.parametrize("hook", HOOKS)
 def test_every_hook_is_documented_with_its_signature(hook):
-    text = DOCS.read_text()
-    heading = re.search(rf"^## {hook}\((.*)\)$", text, re.M)
-    assert heading, f"docs/plugins.md has no '## {hook}(…)' heading"
     import inspect
 
-    params = list(inspect.signature(getattr(hookspecs, hook)).parameters)
-    assert [p.strip() for p in heading.group(1).split(",") if p.strip()] == params
+    assert documented_signature(hook) == list(inspect.signature(getattr(hookspecs, hook)).parameters), \
+        f"docs/plugins.md has no '## {hook}(…)' heading with the hook's arguments"
 
 
 @pytest.mark.parametrize("hook", HOOKS)
@@ -46,8 +57,9 @@ def test_every_hook_has_a_test(hook):
     assert f"def test_hook_{hook}" in source, f"no test_hook_{hook} in tests/test_plugins.py"
 
 
-def _app(tmp_path, *plugins, **config):
-    return create_app({"home": tmp_path, "secret_key": SECRET_KEY, **config}, plugins=plugins)
+def _app(tmp_path, *plugins, load=(), **config):
+    """An app with the built-in plugins, ``plugins``, and the entry-point plugins named in ``load`` only."""
+    return make_app(tmp_path, plugins=plugins, load=load, **config)
 
 
 def _client(app):
@@ -58,13 +70,46 @@ def _post(client, body):
     return client.post("/xapi/statements", data=json.dumps(body), content_type="application/json")
 
 
+def test_hook_add_hookspecs(tmp_path):
+    """A plugin declares the hooks it calls; another plugin implements them; the core knows neither."""
+    class Specs:
+        @hookspec
+        def shout(self, word):
+            """A hook of the plugin's own."""
+
+    class Declares:
+        @hookimpl
+        def add_hookspecs(self, pm):
+            pm.add_hookspecs(Specs)
+
+        @hookimpl
+        def startup(self, lrs):
+            lrs.plugin_state("declares")["heard"] = lrs.pm.hook.shout(word="hello")
+
+    class Answers:
+        @hookimpl
+        def shout(self, word):
+            return word.upper()
+
+    app = _app(tmp_path, Declares(), Answers())
+    assert app.extensions["lrs"].plugin_state("declares")["heard"] == ["HELLO"]
+    with pytest.raises(Exception, match="unknown hook"):  # undeclared, the hook is unknown
+        _app(tmp_path / "b", Answers())
+
+
 def test_hook_startup(tmp_path):
     class Plugin:
         @hookimpl
-        def startup(self, app):
-            app.extensions["started"] = True
+        def startup(self, app, lrs):
+            app.extensions["started"] = isinstance(lrs, LRS) and lrs.store is app.extensions["lrs"].store
 
-    assert _app(tmp_path, Plugin()).extensions["started"] is True
+    class Older:
+        @hookimpl
+        def startup(self, app):  # an implementation may leave out the arguments it does not use
+            app.extensions["older"] = True
+
+    app = _app(tmp_path, Plugin(), Older())
+    assert app.extensions["started"] is True and app.extensions["older"] is True
 
 
 def test_hook_register_routes(tmp_path):
@@ -122,9 +167,9 @@ def test_hook_register_commands(monkeypatch, tmp_path):
 def test_hook_authority_from_request(tmp_path):
     class Plugin:
         @hookimpl
-        def authority_from_request(self, request, store, config):
+        def authority_from_request(self, request, lrs):
             if request.headers.get("Authorization") == "Bearer let-me-in":
-                return store.get_credential("tool")
+                return lrs.store.get_credential("tool")
             return None
 
     app = _app(tmp_path, Plugin())
@@ -138,7 +183,8 @@ def test_hook_authority_from_request(tmp_path):
 def test_hook_validate_statement(tmp_path):
     class Plugin:
         @hookimpl
-        def validate_statement(self, statement, version, credential):
+        def validate_statement(self, statement, version, credential, access):
+            assert access.kind == "tool" and access.credential is credential
             if "context" not in statement:
                 raise BadRequest("this deployment requires a context", location="statement.context")
 
@@ -155,8 +201,8 @@ def test_hook_statements_stored(tmp_path):
 
     class Plugin:
         @hookimpl
-        def statements_stored(self, statements, store, credential):
-            seen.append(([s["id"] for s in statements], store.statement_count(), credential.key))
+        def statements_stored(self, statements, lrs, access):
+            seen.append(([s["id"] for s in statements], lrs.store.statement_count(), access.credential.key))
 
     client = _client(_app(tmp_path, Plugin()))
     ids = _post(client, [statement(), statement()]).json
@@ -177,8 +223,8 @@ def test_statements_stored_failure_does_not_fail_the_request(tmp_path):
 def test_hook_handle_exception(tmp_path):
     class Plugin:
         @hookimpl
-        def handle_exception(self, error, request):
-            if isinstance(error, BadRequest):
+        def handle_exception(self, error, request, lrs):
+            if isinstance(error, BadRequest) and isinstance(lrs, LRS):
                 return Response("custom: " + error.message, status=400)
             return None
 
@@ -189,19 +235,18 @@ def test_hook_handle_exception(tmp_path):
 
 
 def test_hook_store_wide_readers(tmp_path):
-    from lrs.auth.personal import create_person
-    from lrs.plugins import Reader, store_wide_readers
+    from lrs import create_person, store_wide_readers
 
     class Plugin:
         @hookimpl
-        def store_wide_readers(self, store):
+        def store_wide_readers(self, lrs):
             return [Reader(name="Nightly copy", kind="backup job", detail="sends every statement to backup.example.org")]
 
-    app = _app(tmp_path, Plugin())
+    app = _app(tmp_path, Plugin(), load=("space",))
     ctx = app.extensions["lrs"]
     add_credential(ctx.store, key="dash", name="Dashboard", scopes=("statements/read",))
     add_credential(ctx.store, key="quiz", name="Quiz", scopes=("statements/write",))  # writes only: no reader
-    readers = store_wide_readers(ctx.pm, ctx.store)
+    readers = store_wide_readers(ctx)
     assert ("Nightly copy", "backup job") in {(r.name, r.kind) for r in readers}
     create_person(ctx.store, ctx.config, "ann", "a long enough passphrase")
     client = app.test_client()
@@ -210,6 +255,46 @@ def test_hook_store_wide_readers(tmp_path):
                                        "csrf_token": token.group(1)})
     page = client.get("/space/sharing").get_data(as_text=True)
     assert "Nightly copy" in page and "backup.example.org" in page and "Dashboard" in page and "Quiz" not in page
+
+
+def test_hook_register_panels(tmp_path):
+    from lrs import create_person
+    from tests.plugins.space.conftest import PASSWORD, Browser
+
+    bp = page_blueprint("reading_list", __name__, "/space/reading-list")
+
+    @bp.route("/")
+    @signed_in
+    def reading_list():
+        return render("error.html", status=200, message="my reading list")
+
+    class Plugin:
+        @hookimpl
+        def register_panels(self, lrs):
+            assert isinstance(lrs, LRS)
+            return [Panel(name="reading-list", title="Reading list", endpoint="reading_list.reading_list", order=35)]
+
+        @hookimpl
+        def register_routes(self, app):
+            return [bp]
+
+    app = _app(tmp_path, Plugin(), load=("space",))
+    ctx = app.extensions["lrs"]
+    create_person(ctx.store, ctx.config, "ann", PASSWORD)
+    b = Browser(app).signin("ann")
+    html = b.get("/space/").get_data(as_text=True)
+    nav = html[html.index("<nav"):html.index("</nav>")]
+    assert nav.index("How I learn") < nav.index("Reading list") < nav.index("Goals")
+    assert "my reading list" in b.get("/space/reading-list/").get_data(as_text=True)
+
+    class Duplicate:
+        @hookimpl
+        def register_panels(self):
+            return [Panel(name="timeline", title="Another timeline", endpoint="space.timeline")]
+
+    duplicate = _app(tmp_path / "dup", Duplicate(), load=("space",))
+    with duplicate.test_request_context("/space/"), pytest.raises(DuplicateRegistration):
+        panels(duplicate.extensions["lrs"].pm)
 
 
 def test_default_plugins_are_registered_and_can_be_disabled(tmp_path):
@@ -240,147 +325,17 @@ def test_plugins_do_not_leak_between_apps(tmp_path):
     assert "marked" not in _app(tmp_path / "b").extensions
 
 
-def test_hook_classify_statement(tmp_path):
-    from lrs.auth.personal import create_person, create_personal_key
-    from tests.conftest import auth_header
-    from tests.plugins.space.conftest import PASSWORD, Browser
-
-    class Plugin:
-        @hookimpl
-        def classify_statement(self, statement):
-            if statement["verb"]["id"] == "https://example.org/verbs/shadowed":
-                return "people"
-            return None
-
-    app = _app(tmp_path, Plugin())
-    ctx = app.extensions["lrs"]
-    ann = create_person(ctx.store, ctx.config, "ann", PASSWORD)
-    credential, secret = create_personal_key(ctx.store, ctx.config, ann, "tool")
-    actor = {"account": {"homePage": ctx.config.people_home_page, "name": "ann"}}
-    client = XAPIClient(app.test_client(), auth_header(credential.key, secret))
-    client.post("/xapi/statements", json=[
-        statement(actor=actor, verb={"id": "https://example.org/verbs/shadowed", "display": {"en": "shadowed"}}),
-        statement(actor=actor, verb={"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en": "done"}}),
-    ])
-    b = Browser(app).signin("ann")
-    assert '">shadowed: ' in b.get("/space/?way=people").get_data(as_text=True)
-    assert '">shadowed: ' not in b.get("/space/?way=courses").get_data(as_text=True)
-    assert '">done: ' in b.get("/space/?way=courses").get_data(as_text=True)  # the built-in classifier still runs
+def test_test_apps_load_only_the_plugins_they_name(tmp_path):
+    loaded = {p["name"] for p in list_plugins(_app(tmp_path / "a").extensions["lrs"].pm)}
+    assert loaded == set(DEFAULT_PLUGINS)
+    named = {p["name"] for p in list_plugins(_app(tmp_path / "b", load=("space", "cpd")).extensions["lrs"].pm)}
+    assert named == set(DEFAULT_PLUGINS) | {"space", "cpd"}
 
 
-def test_hook_register_panels(tmp_path):
-    from lrs.auth.personal import create_person
-    from lrs.plugins import Panel, panels
-    from tests.plugins.space.conftest import PASSWORD, Browser
+def test_plugin_config_reads_prefixed_settings_over_defaults(monkeypatch):
+    from lrs.config import Config
 
-    from lrs_space.web import signed_in, space_blueprint
-
-    bp = space_blueprint("reading_list", __name__, "/space/reading-list")
-
-    @bp.route("/")
-    @signed_in
-    def reading_list():
-        from lrs_space import render
-
-        return render("error.html", status=200, message="my reading list")
-
-    class Plugin:
-        @hookimpl
-        def register_panels(self):
-            return [Panel(name="reading-list", title="Reading list", endpoint="reading_list.reading_list", order=35)]
-
-        @hookimpl
-        def register_routes(self, app):
-            return [bp]
-
-    app = _app(tmp_path, Plugin())
-    ctx = app.extensions["lrs"]
-    create_person(ctx.store, ctx.config, "ann", PASSWORD)
-    b = Browser(app).signin("ann")
-    html = b.get("/space/").get_data(as_text=True)
-    nav = html[html.index("<nav"):html.index("</nav>")]
-    assert nav.index("How I learn") < nav.index("Reading list") < nav.index("Goals")
-    assert "my reading list" in b.get("/space/reading-list/").get_data(as_text=True)
-
-    class Duplicate:
-        @hookimpl
-        def register_panels(self):
-            return [Panel(name="timeline", title="Another timeline", endpoint="space.timeline")]
-
-    with pytest.raises(DuplicateRegistration):
-        panels(_app(tmp_path / "dup", Duplicate()).extensions["lrs"].pm)
-
-
-def test_hook_register_exporters(tmp_path):
-    from lrs.auth.personal import create_person
-    from lrs.plugins import Exporter, exporters
-    from tests.plugins.space.conftest import PASSWORD, Browser
-
-    def write_count(job, out):
-        out.write(f"{job.person.username}: {len(job.records)} records".encode())
-
-    class Plugin:
-        @hookimpl
-        def register_exporters(self):
-            return [Exporter(name="count", title="Record count", media_type="text/plain", extension="txt",
-                             write=write_count)]
-
-    app = _app(tmp_path, Plugin())
-    ctx = app.extensions["lrs"]
-    assert {"csv", "pdf", "xapi", "nursing", "count"} <= set(exporters(ctx.pm))
-    create_person(ctx.store, ctx.config, "ann", PASSWORD)
-    b = Browser(app).signin("ann")
-    assert "Record count" in b.get("/space/cpd/").get_data(as_text=True)  # offered as a download
-    response = b.get("/space/cpd/export/count?period=all")
-    assert response.data == b"ann: 0 records" and 'filename="ann-count.txt"' in response.headers["Content-Disposition"]
-
-    class Duplicate:
-        @hookimpl
-        def register_exporters(self):
-            return [Exporter(name="csv", title="Another CSV", media_type="text/csv", extension="csv",
-                             write=lambda job, out: None)]
-
-    with pytest.raises(DuplicateRegistration):
-        exporters(_app(tmp_path / "dup", Duplicate()).extensions["lrs"].pm)
-
-
-def test_hook_register_importers(tmp_path):
-    import io
-
-    from lrs.auth.personal import create_person, person_agent
-    from lrs.plugins import Importer, importers
-    from lrs_cpd.importing import StatementEntry, choose_importer, operator_target, run_import
-
-    def read_lines(stream):
-        """One 'verb activity' pair per line, as a made-up tool exports them."""
-        for line in stream.read().decode().splitlines():
-            verb, activity = line.split()
-            yield StatementEntry(statement(actor=person_agent(ctx.config, "ann"),
-                                           verb={"id": f"http://example.org/verbs/{verb}"},
-                                           object={"id": f"http://example.org/{activity}"}))
-
-    class Plugin:
-        @hookimpl
-        def register_importers(self):
-            return [Importer(name="pairs", title="Verb-activity pairs", read=read_lines,
-                             accepts=lambda head: head[:1].isalpha())]
-
-    app = _app(tmp_path, Plugin())
-    ctx = app.extensions["lrs"]
-    create_person(ctx.store, ctx.config, "ann", "a-long-password-1")
-    found = importers(ctx.pm)
-    assert {"xapi", "pairs"} <= set(found)
-    data = b"read handbook\nattended induction\n"
-    importer = choose_importer(found, None, data)
-    assert importer.name == "pairs"
-    report = run_import(ctx, importer.read(io.BytesIO(data)), operator_target(ctx.store, ctx.config, "ann"))
-    assert (report.stored, report.problem_count) == (2, 0)
-    assert ctx.store.statement_count() == 2
-
-    class Duplicate:
-        @hookimpl
-        def register_importers(self):
-            return [Importer(name="xapi", title="Another", read=lambda stream: iter(()))]
-
-    with pytest.raises(DuplicateRegistration):
-        importers(_app(tmp_path / "dup", Duplicate()).extensions["lrs"].pm)
+    monkeypatch.setenv("LRS_STREAKS_GOAL_DAYS", "5")
+    config = Config.from_env({"streaks_colour": "green"})
+    assert config.plugin_config("streaks", {"goal_days": "3", "colour": "blue", "unit": "day"}) == \
+        {"goal_days": "5", "colour": "green", "unit": "day"}

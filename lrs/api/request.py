@@ -132,7 +132,7 @@ def authenticate(xreq: XAPIRequest):
     ctx = current_app.extensions["lrs"]
     # the hook may read the Authorization header from the form body of an alternate-syntax request
     proxy = _HeaderView(request, xreq.headers)
-    credential = ctx.pm.hook.authority_from_request(request=proxy, store=ctx.store, config=ctx.config)
+    credential = ctx.pm.hook.authority_from_request(request=proxy, store=ctx.store, config=ctx.config, lrs=ctx)
     if credential is None:
         raise Unauthorized("no authentication scheme of this LRS recognised the request")
     xreq.credential = credential

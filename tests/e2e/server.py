@@ -43,6 +43,8 @@ def running_server(home: Path, *, workers: int = 2, env: dict | None = None, por
     env = {**os.environ, "LRS_HOME": str(home), "LRS_PORT": str(port), **extra}
     if "LRS_STORE" not in extra:
         env.pop("LRS_STORE", None)
+    if "LRS_LOAD_PLUGINS" not in extra:  # a real server loads every installed plugin
+        env.pop("LRS_LOAD_PLUGINS", None)
     info = json.loads(subprocess.run([LRS, "init", "--json"], env=env, check=True, capture_output=True,
                                      text=True).stdout)
     proc = subprocess.Popen([LRS, "serve", "--workers", str(workers)], env=env, stdout=subprocess.PIPE,

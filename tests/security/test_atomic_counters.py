@@ -110,7 +110,7 @@ def test_parallel_sign_ups_on_one_invitation_create_one_account(server):
 
 
 def test_a_failed_sign_up_keeps_the_invitation(tmp_path):
-    app = create_app({"home": tmp_path, "secret_key": SECRET_KEY})
+    app = create_app({"home": tmp_path, "secret_key": SECRET_KEY, "load_plugins": ("space",)})
     store = app.extensions["lrs"].store
     admin = create_person(store, app.extensions["lrs"].config, "admin", PASSWORD, is_admin=True)
     create_person(store, app.extensions["lrs"].config, "taken", PASSWORD)
@@ -125,7 +125,7 @@ def test_a_failed_sign_up_keeps_the_invitation(tmp_path):
 
 
 def test_an_expired_invitation_is_refused(tmp_path):
-    app = create_app({"home": tmp_path, "secret_key": SECRET_KEY})
+    app = create_app({"home": tmp_path, "secret_key": SECRET_KEY, "load_plugins": ("space",)})
     store = app.extensions["lrs"].store
     admin = create_person(store, app.extensions["lrs"].config, "admin", PASSWORD, is_admin=True)
     store.put_item(Item("invite", hashlib.sha256(b"old").hexdigest(), admin.id,
@@ -136,7 +136,7 @@ def test_an_expired_invitation_is_refused(tmp_path):
 def test_client_addresses_come_from_the_socket_unless_proxies_are_configured(tmp_path):
     """X-Forwarded-For is ignored by default (anyone could send it); with LRS_PROXY_HOPS it is read."""
     for hops, forwarded_address_counts in ((0, False), (1, True)):
-        app = create_app({"home": tmp_path / str(hops), "secret_key": SECRET_KEY, "proxy_hops": hops})
+        app = create_app({"home": tmp_path / str(hops), "secret_key": SECRET_KEY, "load_plugins": ("space",), "proxy_hops": hops})
         create_person(app.extensions["lrs"].store, app.extensions["lrs"].config, "ann", PASSWORD)
         b = Browser(app)
         token = b.token()

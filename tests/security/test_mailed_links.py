@@ -125,7 +125,7 @@ def test_a_get_of_a_forged_or_used_link_is_not_found(mailing_server):
 
 def test_without_a_public_url_links_use_the_configured_host_and_port(tmp_path, smtp):
     inbox, port = smtp
-    app = create_app({"home": tmp_path, "secret_key": SECRET_KEY, "smtp_url": f"smtp://127.0.0.1:{port}",
+    app = create_app({"home": tmp_path, "secret_key": SECRET_KEY, "load_plugins": ("space",), "smtp_url": f"smtp://127.0.0.1:{port}",
                       "host": "127.0.0.1", "port": 8123})
     create_person(app.extensions["lrs"].store, app.extensions["lrs"].config, "ann", PASSWORD)
     b = from_host(Browser(app).signin("ann"), "evil.example")
@@ -137,7 +137,7 @@ def test_without_a_public_url_links_use_the_configured_host_and_port(tmp_path, s
 
 
 def test_invitation_links_are_on_the_public_url_too(tmp_path):
-    app = create_app({"home": tmp_path, "secret_key": SECRET_KEY, "public_url": PUBLIC_URL})
+    app = create_app({"home": tmp_path, "secret_key": SECRET_KEY, "load_plugins": ("space",), "public_url": PUBLIC_URL})
     create_person(app.extensions["lrs"].store, app.extensions["lrs"].config, "admin", PASSWORD, is_admin=True)
     admin = from_host(Browser(app).signin("admin"), "evil.example")
     page = admin.post("/space/admin", {"email": "cat@example.org"}, token_from="/space/admin",
@@ -150,4 +150,4 @@ def test_a_public_url_that_is_not_an_origin_is_refused_at_start(tmp_path):
     for bad in ("lrs.example.org", "ftp://lrs.example.org", "https://lrs.example.org/space?x=1",
                 "https://", "javascript:alert(1)"):
         with pytest.raises(ValueError, match="LRS_PUBLIC_URL"):
-            create_app({"home": tmp_path, "secret_key": SECRET_KEY, "public_url": bad})
+            create_app({"home": tmp_path, "secret_key": SECRET_KEY, "load_plugins": ("space",), "public_url": bad})

@@ -73,7 +73,7 @@ def _forward_once(app, endpoint: str) -> tuple[forwarding.DrainResult, list[dict
     ann = ctx.store.get_person("ann")
     rule = forwarding.add_rule(ctx.store, endpoint=endpoint, key="k", secret="s", person_id=ann.id)
     store_statements(ctx, ann, [record(ctx, ann, 1)])
-    result = forwarding.drain(ctx.store, Options.of(ctx.config))
+    result = forwarding.drain(ctx.store, Options.of(ctx))
     return result, [e.body for e in forwarding.failures(ctx.store, rule.item_id)], forwarding.queued(
         ctx.store, rule.item_id)
 

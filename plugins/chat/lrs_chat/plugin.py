@@ -11,25 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import secrets
 
 from flask import Blueprint, g, jsonify, redirect, request, url_for
 
-from lrs.auth.credentials import Credential
-from lrs.access import Access
-from lrs.auth.personal import PERSONAL_SCOPES, personal_authority
-from lrs.errors import BadRequest, LRSError
-from lrs.hookspecs import hookimpl
-from lrs.ingest import save_statements
-from lrs.plugins import Panel
-from lrs.store.base import Item
+from lrs import (
+    Access, BadRequest, Credential, hookimpl, Item, lrs_app, LRSError, page_blueprint, Panel, personal_authority,
+    PERSONAL_SCOPES, render, save_statements, signed_in,
+)
 from lrs_chat.statements import LEARNED, SAVED, chat_statement
 from lrs_chat.verify import REPLAY_WINDOW_SECONDS, verify_slack, verify_token
-from lrs_space.web import ctx, render, signed_in, space_blueprint
 
 chat = Blueprint("chat", __name__, url_prefix="/chat")
-panel = space_blueprint("chat_panel", __name__, "/space/chat")
+panel = page_blueprint("chat_panel", __name__, "/space/chat")
 
 LINK_CODE = "chat-link-code"
 CHAT_USER = "chat-user"
@@ -45,8 +39,12 @@ HELP = ("Record what you learned: `/learned <what you learned> #tags`. "
         "First link your chat account: open your Learnfolio space, go to Chat, and send `/learned link CODE`.")
 
 
+#: the chat plugin's settings (``LRS_CHAT_SLACK_SIGNING_SECRET`` …): none is set by default
+SETTINGS = {"slack_signing_secret": "", "mattermost_url": "", "mattermost_token": ""}
+
+
 def _setting(name: str) -> str:
-    return str(ctx().config.extra.get(name.lower()) or os.environ.get(f"LRS_{name}", ""))
+    return str(lrs_app().plugin_config("chat", SETTINGS)[name])
 
 
 def _now() -> dt.datetime:
@@ -62,12 +60,12 @@ def chat_credential(person, platform: str) -> Credential:
     name = f"{platform} chat"
     key = f"chat-{platform.lower()}"
     return Credential(key=f"{key}:{person.id}", name=name, scopes=PERSONAL_SCOPES,
-                      authority=personal_authority(key, name, ctx().config, person.username), person_id=person.id)
+                      authority=personal_authority(key, name, lrs_app().config, person.username), person_id=person.id)
 
 
 def _linked_person(platform: str, team: str, user: str):
-    item = ctx().store.get_item(CHAT_USER, f"{platform}:{team}:{user}")
-    return ctx().store.get_person_by_id(item.person_id) if item else None
+    item = lrs_app().store.get_item(CHAT_USER, f"{platform}:{team}:{user}")
+    return lrs_app().store.get_person_by_id(item.person_id) if item else None
 
 
 def _code_id(code: str) -> str:
@@ -78,7 +76,7 @@ def _code_id(code: str) -> str:
 def _link(platform: str, team: str, user: str, user_name: str, code: str):
     """Counted before the code is looked up, so parallel guesses are each counted; a right code
     takes its attempt back. The code is taken atomically: it links one chat account, once."""
-    store = ctx().store
+    store = lrs_app().store
     attempt = ("chat-link-attempts", hashlib.sha256(f"{platform}:{team}:{user}".encode()).hexdigest())
     if store.count_attempt(*attempt, LINK_WINDOW_SECONDS) > LINK_ATTEMPTS:
         return _reply("Too many wrong link codes from this chat account; try again in 15 minutes.")
@@ -93,16 +91,16 @@ def _link(platform: str, team: str, user: str, user_name: str, code: str):
 
 
 def _record(platform: str, person, statement: dict):
-    access = Access.for_person(ctx().store, person, credential=chat_credential(person, platform))
-    save_statements(ctx(), [statement], {}, access=access, version="2.0.0")
+    access = Access.for_person(lrs_app().store, person, credential=chat_credential(person, platform))
+    save_statements(lrs_app(), [statement], {}, access=access, version="2.0.0")
 
 
 def _first_use(signature: str) -> None:
     """Refuse a signature seen before inside the replay window (and forget old ones)."""
-    store = ctx().store
+    store = lrs_app().store
     seen_id = hashlib.sha256(signature.encode()).hexdigest()
     if store.get_item(SEEN, seen_id) is not None:
-        from lrs.errors import Unauthorized
+        from lrs import Unauthorized
 
         raise Unauthorized("this request was already received (a replay)", location="X-Slack-Signature")
     expires = (_now() + dt.timedelta(seconds=2 * REPLAY_WINDOW_SECONDS)).isoformat()
@@ -115,7 +113,7 @@ def _first_use(signature: str) -> None:
 
 def _slack_verified() -> None:
     signature = request.headers.get("X-Slack-Signature")
-    verify_slack(_setting("CHAT_SLACK_SIGNING_SECRET"), request.headers.get("X-Slack-Request-Timestamp"),
+    verify_slack(_setting("slack_signing_secret"), request.headers.get("X-Slack-Request-Timestamp"),
                  signature, request.get_data())
     _first_use(signature)
 
@@ -123,7 +121,7 @@ def _slack_verified() -> None:
 def _channel_url(team_domain: str, channel_id: str, platform: str) -> str:
     if platform == "Slack":
         return f"https://{team_domain or 'slack'}.slack.com/archives/{channel_id}"
-    base = _setting("CHAT_MATTERMOST_URL") or "https://mattermost.example"
+    base = _setting("mattermost_url") or "https://mattermost.example"
     return f"{base.rstrip('/')}/{team_domain}/channels/{channel_id}"
 
 
@@ -140,7 +138,7 @@ def _command(platform: str, form) -> object:
     person = _linked_person(platform, team, user)
     if person is None:
         return _reply("Your chat account is not linked to a Learnfolio space yet. " + HELP)
-    statement = chat_statement(ctx().config, person.username, platform=platform, verb=LEARNED, text=text,
+    statement = chat_statement(lrs_app().config, person.username, platform=platform, verb=LEARNED, text=text,
                                channel_name=form.get("channel_name", ""),
                                channel_url=_channel_url(form.get("team_domain", ""), form.get("channel_id", ""),
                                                         platform))
@@ -174,7 +172,7 @@ def slack_action():
     domain = payload["team"].get("domain", "")
     channel_url = _channel_url(domain, channel.get("id", ""), "Slack")
     link = message.get("permalink") or f"{channel_url}/p{str(message.get('ts', '')).replace('.', '')}"
-    statement = chat_statement(ctx().config, person.username, platform="Slack", verb=SAVED, text=text,
+    statement = chat_statement(lrs_app().config, person.username, platform="Slack", verb=SAVED, text=text,
                                channel_name=channel.get("name", ""), channel_url=channel_url, message_url=link,
                                quote=text)
     _record("Slack", person, statement)
@@ -184,7 +182,7 @@ def slack_action():
 @chat.route("/mattermost", methods=["POST"])
 def mattermost():
     """A Mattermost slash command or outgoing webhook (its token in the form)."""
-    verify_token(_setting("CHAT_MATTERMOST_TOKEN"), request.form.get("token"))
+    verify_token(_setting("mattermost_token"), request.form.get("token"))
     form = request.form.to_dict()
     trigger = form.get("trigger_word")
     if trigger and form.get("text", "").startswith(trigger):
@@ -198,7 +196,7 @@ def mattermost():
 @panel.route("/", methods=["GET", "POST"])
 @signed_in
 def chat_panel():
-    store = ctx().store
+    store = lrs_app().store
     code = None
     if request.method == "POST":
         code = secrets.token_hex(CODE_BYTES).upper()
@@ -211,9 +209,9 @@ def chat_panel():
 @panel.route("/unlink", methods=["POST"])
 @signed_in
 def chat_unlink():
-    item = ctx().store.get_item(CHAT_USER, request.form.get("item", ""))
+    item = lrs_app().store.get_item(CHAT_USER, request.form.get("item", ""))
     if g.access.owns_item(item):
-        ctx().store.delete_item(CHAT_USER, item.item_id)
+        lrs_app().store.delete_item(CHAT_USER, item.item_id)
     return redirect(url_for("chat_panel.chat_panel"))
 
 

@@ -6,8 +6,8 @@ import datetime as dt
 import re
 import uuid
 
-from lrs.auth.personal import person_agent
-from lrs_space.vocabulary import QUOTE, TAGS
+from lrs import person_agent
+from lrs_space import QUOTE, TAGS
 
 LEARNED = ("https://learnfolio.example/xapi/verbs/learned-from", "learned")
 SAVED = ("https://learnfolio.example/xapi/verbs/saved", "saved as learning")

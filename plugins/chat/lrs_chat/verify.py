@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import time
 
-from lrs.errors import Unauthorized
+from lrs import Unauthorized
 
 #: how old a signed request may be (Slack's own recommendation is five minutes)
 REPLAY_WINDOW_SECONDS = 300

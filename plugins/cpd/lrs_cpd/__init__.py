@@ -4,3 +4,8 @@ complete xAPI archive, import from files and other LRSs, and forwarding to anoth
 A first-party plugin (entry points ``cpd`` and ``cpd_nursing`` in the ``lrs`` group);
 see docs/cpd.md.
 """
+
+from lrs_cpd.exporting import ExportJob
+from lrs_cpd.registrations import Exporter, Importer, exporters, importers
+
+__all__ = ["ExportJob", "Exporter", "Importer", "exporters", "importers"]

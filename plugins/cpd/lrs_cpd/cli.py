@@ -9,10 +9,8 @@ from pathlib import Path
 
 import click
 
-from lrs.access import Access
-from lrs.errors import LRSError
-from lrs.outbound import Guard
-from lrs.plugins import exporters, importers
+from lrs import Access, command_app, Guard, LRSError
+from lrs_cpd.registrations import exporters, importers
 from lrs_cpd import forwarding
 from lrs_cpd.exporting import ExportJob
 from lrs_cpd.importing import choose_importer, operator_target, run_import
@@ -21,9 +19,7 @@ from lrs_cpd.records import Settings
 
 def _ctx():
     """The LRS as the server sees it, without a forwarding thread in this short-lived process."""
-    from lrs.app import create_app
-
-    return create_app({"forward_worker": False}).extensions["lrs"]
+    return command_app({"forward_worker": False})
 
 
 def _date(value: str | None, name: str) -> str | None:
@@ -186,7 +182,7 @@ def forward_remove(rule_id):
 @click.option("--retry", is_flag=True, help="first make every queued item due now, held ones included")
 def forward_run(once, retry):
     ctx = _ctx()
-    options = forwarding.Options.of(ctx.config)
+    options = forwarding.Options.of(ctx)
     if retry:
         for rule in forwarding.rules(ctx.store, everyone=True):
             forwarding.retry(ctx.store, rule.item_id)

@@ -17,10 +17,8 @@ from typing import BinaryIO
 
 import orjson
 
-from lrs.plugins import Exporter
-from lrs.store.base import Person
-from lrs.xapi.indexing import VOIDED_VERB
-from lrs.xapi.query import StatementQuery
+from lrs_cpd.registrations import Exporter
+from lrs import Person, StatementQuery, VOIDED_VERB
 from lrs_cpd.records import CPDRecord, Settings, Totals, cpd_records, format_hours
 
 ARCHIVE_FORMAT = "learnfolio-xapi-archive/1"

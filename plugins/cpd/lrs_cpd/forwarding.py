@@ -23,20 +23,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import secrets
 import threading
 import weakref
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from lrs.access import Access
-from lrs.errors import OutboundError
-from lrs.outbound import Guard, status_text
-from lrs.store.base import Item
+from lrs import Access, Guard, Item, OutboundError, status_text
 from lrs_cpd.remote import post_statements
-from lrs_space.vocabulary import TAGS
-from lrs_space.ways import WAYS
+from lrs_space import TAGS
+from lrs_space import WAYS
 
 RULE = "cpd-forward"
 QUEUE = "cpd-forward-queue"
@@ -52,11 +48,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def _setting(config, name: str, default: str) -> str:
-    extra = getattr(config, "extra", {}) or {}
-    return str(extra.get(f"forward_{name}", os.environ.get(f"LRS_FORWARD_{name.upper()}", default)))
-
-
 @dataclass(frozen=True)
 class Options:
     interval: float = 5.0        # seconds between looks at the queue
@@ -66,13 +57,17 @@ class Options:
     #: every POST goes through it: only addresses the server may contact (lrs.outbound)
     guard: Guard = field(default_factory=Guard)
 
+    #: the settings and their defaults: ``LRS_FORWARD_INTERVAL`` … (docs/cpd.md)
+    DEFAULTS = {"interval": "5", "backoff": "2", "backoff_max": "600", "worker": "1"}
+
     @classmethod
-    def of(cls, config) -> "Options":
-        return cls(interval=float(_setting(config, "interval", "5")),
-                   backoff=float(_setting(config, "backoff", "2")),
-                   backoff_max=float(_setting(config, "backoff_max", "600")),
-                   worker=_setting(config, "worker", "1").lower() not in ("0", "false", "no", "off"),
-                   guard=Guard.of(config))
+    def of(cls, lrs) -> "Options":
+        """The options of an application (``lrs.plugin_config("forward")``)."""
+        settings = lrs.plugin_config("forward", cls.DEFAULTS)
+        return cls(interval=float(settings["interval"]), backoff=float(settings["backoff"]),
+                   backoff_max=float(settings["backoff_max"]),
+                   worker=str(settings["worker"]).lower() not in ("0", "false", "no", "off"),
+                   guard=Guard.of(lrs.config))
 
     def delay(self, attempts: int) -> float:
         return min(self.backoff_max, self.backoff * 2 ** max(0, attempts - 1))
@@ -345,5 +340,6 @@ class Worker:
                 log.exception("forwarding failed; will try again")
 
 
-#: the worker of each open store in this process
-workers: "weakref.WeakKeyDictionary[object, Worker]" = weakref.WeakKeyDictionary()
+def worker_of(lrs) -> Worker | None:
+    """The forwarding worker of this application (made at start-up), if any."""
+    return lrs.plugin_state("cpd").get("worker")

@@ -19,16 +19,12 @@ from typing import BinaryIO, Callable, Iterable, Iterator, Union
 
 import orjson
 
-from lrs.auth.credentials import Credential, tool_authority
-from lrs.access import Access
-from lrs.auth.personal import PERSONAL_SCOPES, person_agent, personal_authority
-from lrs.errors import BadRequest, LRSError
-from lrs.ingest import save_batch
-from lrs.plugins import Importer
-from lrs.xapi.agents import agent_key
-from lrs.xapi.attachments import AttachmentPart, declared_attachments
-from lrs.xapi.documents import AGENT_PROFILE, STATE, Document, DocumentRef
-from lrs.xapi.indexing import VOIDED_VERB
+from lrs import (
+    Access, agent_key, AGENT_PROFILE, AttachmentPart, BadRequest, Credential, declared_attachments, Document,
+    DocumentRef, LRSError, person_agent, personal_authority, PERSONAL_SCOPES, save_batch, STATE, tool_authority,
+    VOIDED_VERB,
+)
+from lrs_cpd.registrations import Importer
 
 #: where a mapped statement keeps the actor it had in the other LRS
 IMPORTED_ACTOR = "https://learnfolio.example/xapi/extensions/imported-actor"

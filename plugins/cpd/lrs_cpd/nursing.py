@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import BinaryIO
 
-from lrs.hookspecs import hookimpl
-from lrs.plugins import Exporter
+from lrs import hookimpl
+from lrs_cpd.registrations import Exporter
 from lrs_cpd.pdf import LogPDF, hours_cell
 from lrs_cpd.records import format_hours
 

@@ -16,9 +16,9 @@ from typing import BinaryIO
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from lrs.plugins import Exporter
+from lrs_cpd.registrations import Exporter
 from lrs_cpd.records import CPDRecord, format_hours
-from lrs_space.ways import WAYS
+from lrs_space import WAYS
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 INK = (30, 30, 30)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import weakref
-
-from lrs.hookspecs import hookimpl
-from lrs.plugins import Panel, Reader
-from lrs_cpd import forwarding
+from lrs import Panel, Reader, hookimpl
+from lrs_cpd import forwarding, hookspecs
 from lrs_cpd.exporting import ARCHIVE_EXPORTER, CSV_EXPORTER
 from lrs_cpd.importing import XAPI_IMPORTER
 from lrs_cpd.pdf import PDF_EXPORTER
+from lrs_space import classifier
 
-#: the plugin manager of each open store, so the statements_stored hook can classify
-_managers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+@hookimpl
+def add_hookspecs(pm):
+    pm.add_hookspecs(hookspecs)
 
 
 @hookimpl
@@ -64,25 +64,16 @@ def store_wide_readers(store):
 
 
 @hookimpl
-def startup(app):
-    ctx = app.extensions["lrs"]
-    options = forwarding.Options.of(ctx.config)
-    worker = forwarding.Worker(ctx.store, options)
-    forwarding.workers[ctx.store] = worker
-    _managers[ctx.store] = ctx.pm
-    if options.worker and forwarding.rules(ctx.store, everyone=True):
+def startup(lrs):
+    options = forwarding.Options.of(lrs)
+    worker = lrs.plugin_state("cpd")["worker"] = forwarding.Worker(lrs.store, options)
+    if options.worker and forwarding.rules(lrs.store, everyone=True):
         worker.start()
 
 
 @hookimpl
-def statements_stored(statements, store):
-    pm = _managers.get(store)
-    if pm is None:
-        from lrs_space.ways import classify_statement as classify
-    else:
-        def classify(statement):
-            return pm.hook.classify_statement(statement=statement)
-    if forwarding.enqueue(store, statements, classify):
-        worker = forwarding.workers.get(store)
+def statements_stored(statements, lrs):
+    if forwarding.enqueue(lrs.store, statements, classifier(lrs.pm)):
+        worker = forwarding.worker_of(lrs)
         if worker is not None and worker.options.worker:
             worker.wake()

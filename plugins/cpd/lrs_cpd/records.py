@@ -16,9 +16,9 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from lrs.store.base import Item
-from lrs_space.records import Record, load_records
-from lrs_space.ways import WAYS
+from lrs import Item
+from lrs_space import Record, load_records
+from lrs_space import WAYS
 
 FIELDS_KIND = "cpd-fields"
 SETTINGS_KIND = "cpd-settings"

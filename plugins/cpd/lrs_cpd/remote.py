@@ -12,9 +12,10 @@ from urllib.parse import urljoin, urlsplit
 
 import orjson
 
-from lrs.errors import LRSError, OutboundError
-from lrs.outbound import Answer, Guard, status_text
-from lrs.xapi.attachments import AttachmentPart, build_multipart, declared_attachments, split_parts
+from lrs import (
+    Answer, AttachmentPart, build_multipart, declared_attachments, Guard, LRSError, OutboundError, split_parts,
+    status_text,
+)
 from lrs_cpd.importing import Entry, Problem, StatementEntry, sha2_matches
 
 def _endpoint(url: str) -> str:

@@ -7,19 +7,17 @@ import io
 
 from flask import Response, abort, g, redirect, request, url_for
 
-from lrs.errors import Forbidden, LRSError
-from lrs.outbound import Guard
-from lrs.plugins import exporters, importers
+from lrs import Forbidden, Guard, lrs_app, LRSError, page_blueprint, render, signed_in
+from lrs_cpd.registrations import exporters, importers
 from lrs_cpd import forwarding
 from lrs_cpd.exporting import ExportJob
 from lrs_cpd.importing import choose_importer, person_target, run_import
 from lrs_cpd.records import EDITABLE, CPDRecord, Settings, cpd_records, get_fields, parse_fields, put_fields
 from lrs_cpd.remote import pull_statements
-from lrs_space.people import find_record, my_records
-from lrs_space.ways import WAYS
-from lrs_space.web import ctx, render, signed_in, space_blueprint
+from lrs_space import find_record, my_records
+from lrs_space import WAYS
 
-bp = space_blueprint("cpd", __name__, "/space/cpd")
+bp = page_blueprint("cpd", __name__, "/space/cpd")
 
 
 def _day(name: str) -> str | None:
@@ -45,13 +43,13 @@ def _period(settings: Settings) -> tuple[str | None, str | None, str]:
 @bp.route("/")
 @signed_in
 def log():
-    store = ctx().store
+    store = lrs_app().store
     settings = Settings.of(store, g.person.id)
     since, until, preset = _period(settings)
-    job = ExportJob(store, ctx().pm, g.person, g.access, since, until, None, settings)
+    job = ExportJob(store, lrs_app().pm, g.person, g.access, since, until, None, settings)
     return render("cpd_log.html", job=job, records=list(reversed(job.records)), totals=job.totals, ways=WAYS,
                   preset=preset, since=since or "", until=until or "", settings=settings,
-                  exporters=exporters(ctx().pm).values(), saved=request.args.get("saved"))
+                  exporters=exporters(lrs_app().pm).values(), saved=request.args.get("saved"))
 
 
 @bp.route("/settings", methods=["POST"])
@@ -66,20 +64,20 @@ def settings():
     except ValueError:
         abort(400, description="Target hours is a number and the CPD year starts on a day like 04-01.")
     Settings(name=form.get("name", "").strip()[:200], registration=form.get("registration", "").strip()[:100],
-             target_hours=max(0.0, hours), year_start=start).save(ctx().store, g.person.id)
+             target_hours=max(0.0, hours), year_start=start).save(lrs_app().store, g.person.id)
     return redirect(url_for("cpd.log", saved=1))
 
 
 @bp.route("/export/<name>")
 @signed_in
 def download(name):
-    formats = exporters(ctx().pm)
+    formats = exporters(lrs_app().pm)
     if name not in formats:
         abort(404, description="no such format")
     exporter = formats[name]
-    settings = Settings.of(ctx().store, g.person.id)
+    settings = Settings.of(lrs_app().store, g.person.id)
     since, until, _ = _period(settings)
-    job = ExportJob(ctx().store, ctx().pm, g.person, g.access, since, until, None, settings)
+    job = ExportJob(lrs_app().store, lrs_app().pm, g.person, g.access, since, until, None, settings)
     out = io.BytesIO()
     exporter.write(job, out)
     response = Response(out.getvalue(), mimetype=exporter.media_type)
@@ -89,7 +87,7 @@ def download(name):
 
 def _my_cpd_record(statement_id: str) -> CPDRecord:
     record = find_record(my_records(), statement_id)  # 404 unless it is mine
-    for cpd in cpd_records(ctx().store, ctx().pm, g.access):
+    for cpd in cpd_records(lrs_app().store, lrs_app().pm, g.access):
         if cpd.id == record.id:
             return cpd
     abort(404, description="no such record")
@@ -106,9 +104,9 @@ def edit(statement_id):
         except ValueError as e:
             error = str(e)
         else:
-            put_fields(ctx().store, g.person.id, cpd.id, values)
+            put_fields(lrs_app().store, g.person.id, cpd.id, values)
             return redirect(url_for("cpd.edit", statement_id=cpd.id, saved=1))
-    fields = get_fields(ctx().store, g.person.id, cpd.id)
+    fields = get_fields(lrs_app().store, g.person.id, cpd.id)
     return render("cpd_record.html", cpd=cpd, fields=fields, editable=EDITABLE, ways=WAYS, error=error,
                   saved=request.args.get("saved")), 400 if error else 200
 
@@ -118,30 +116,30 @@ def edit(statement_id):
 def import_page():
     report = error = None
     if request.method == "POST":
-        target = person_target(ctx().store, ctx().config, g.person, map_actor=request.form.get("map_actor") == "yes")
+        target = person_target(lrs_app().store, lrs_app().config, g.person, map_actor=request.form.get("map_actor") == "yes")
         try:
             if request.form.get("source") == "lrs":
                 url = request.form.get("url", "").strip()
                 if not url.startswith(("http://", "https://")):
                     raise ValueError("The address is a full xAPI endpoint, like https://lrs.example.org/xapi/.")
                 entries = pull_statements(url, request.form.get("key", ""), request.form.get("secret", ""),
-                                          guard=Guard.of(ctx().config),
+                                          guard=Guard.of(lrs_app().config),
                                           version=request.form.get("version", "1.0.3"))
             else:
                 upload = request.files.get("file")
                 if upload is None or not upload.filename:
                     raise ValueError("Choose a file to import.")
-                importer = choose_importer(importers(ctx().pm), request.form.get("format") or None,
+                importer = choose_importer(importers(lrs_app().pm), request.form.get("format") or None,
                                            upload.stream.read(4096))
                 upload.stream.seek(0)
                 entries = importer.read(upload.stream)
-            report = run_import(ctx(), entries, target)
+            report = run_import(lrs_app(), entries, target)
         except ValueError as e:
             error = str(e)
         except LRSError as e:
             error = e.message
-    return render("cpd_import.html", report=report, error=error, importers=importers(ctx().pm).values(),
-                  identities=ctx().store.list_identities(g.person.id, verified=True)), 400 if error else 200
+    return render("cpd_import.html", report=report, error=error, importers=importers(lrs_app().pm).values(),
+                  identities=lrs_app().store.list_identities(g.person.id, verified=True)), 400 if error else 200
 
 
 # -- forwarding -------------------------------------------------------------------------------
@@ -149,14 +147,14 @@ def import_page():
 
 def _rule(rule_id: str):
     """A rule of the signed-in person's. Store-wide rules are the operator's (``lrs forward``), never a page's."""
-    rule = ctx().store.get_item(forwarding.RULE, rule_id)
+    rule = lrs_app().store.get_item(forwarding.RULE, rule_id)
     if not g.access.owns_item(rule):
         abort(404, description="no such forwarding rule")
     return rule
 
 
 def _rule_view(rule):
-    store = ctx().store
+    store = lrs_app().store
     queue = forwarding.queued(store, rule.item_id)
     return {"rule": rule, "queue": queue, "held": [q for q in queue if q.body.get("held")],
             "waiting": sum(len(q.body.get("statement_ids", [])) for q in queue),
@@ -166,7 +164,7 @@ def _rule_view(rule):
 @bp.route("/forwarding", methods=["GET", "POST"])
 @signed_in
 def forwarding_page():
-    store = ctx().store
+    store = lrs_app().store
     error = None
     if request.method == "POST":
         action = request.form.get("action", "add")
@@ -182,13 +180,13 @@ def forwarding_page():
                                     person_id=g.person.id,
                                     ways=[w for w in request.form.getlist("ways") if w in WAYS],
                                     tags=[t.strip().lstrip("#") for t in request.form.get("tags", "").split(",")],
-                                    guard=Guard.of(ctx().config))
+                                    guard=Guard.of(lrs_app().config))
             except ValueError as e:
                 error = str(e)
             except LRSError as e:
                 error = e.message
             else:
-                worker = forwarding.workers.get(store)
+                worker = forwarding.worker_of(lrs_app())
                 if worker is not None and worker.options.worker:
                     worker.start()
                 return redirect(url_for("cpd.forwarding_page"))
@@ -198,7 +196,7 @@ def forwarding_page():
                 forwarding.delete_rule(store, rule)
             elif action == "retry":
                 forwarding.retry(store, rule.item_id)
-                worker = forwarding.workers.get(store)
+                worker = forwarding.worker_of(lrs_app())
                 if worker is not None and worker.options.worker:
                     worker.wake()
             elif action == "discard":

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from flask import abort, g
 
-from lrs.access import Access
+from lrs import Access, lrs_app
 from lrs_space.records import Record, load_records
-from lrs_space.web import ctx
 
 GOAL = "goal"
 SHARE = "share"
 INVITE = "invite"
 
 
-def classifier():
-    pm = ctx().pm
+def classifier(pm=None):
+    """Which way of learning a statement records (the ``classify_statement`` hook); in a request,
+    of the current application, or of the plugin manager given."""
+    pm = pm or lrs_app().pm
     return lambda statement: pm.hook.classify_statement(statement=statement)
 
 
@@ -26,7 +27,7 @@ def records_for(access: Access) -> list[Record]:
     """Every record within the access's reach (once per request)."""
     cache = g.setdefault("records", {})
     if access.person_id not in cache:
-        cache[access.person_id] = load_records(ctx().store, access.reach(), classifier())
+        cache[access.person_id] = load_records(lrs_app().store, access.reach(), classifier())
     return cache[access.person_id]
 
 
@@ -43,12 +44,12 @@ def find_record(records: list[Record], statement_id: str) -> Record:
 
 
 def goals_of(person_id: int):
-    return ctx().store.list_items(GOAL, person_id=person_id)
+    return lrs_app().store.list_items(GOAL, person_id=person_id)
 
 
 def own_item(kind: str, item_id: str):
     """An item of the signed-in person; 404 for anyone else's, as for one that does not exist."""
-    item = ctx().store.get_item(kind, item_id)
+    item = lrs_app().store.get_item(kind, item_id)
     if not g.access.owns_item(item):
         abort(404, description="not found")
     return item

@@ -1,21 +1,24 @@
-"""The space's hook implementations: its routes, its built-in panels, the default classifier."""
+"""The space's hook implementations: its hooks, its routes, its built-in panels, the default classifier."""
 
 from __future__ import annotations
 
-from flask import request
-
-from lrs.hookspecs import hookimpl
-from lrs.plugins import Panel
-from lrs_space import ways
+from lrs import LRSError, Panel, hookimpl, render, set_pages
+from lrs_space import hookspecs, ways
 from lrs_space.web import bp
 
 classify_statement = ways.classify_statement
 
 
 @hookimpl
+def add_hookspecs(pm):
+    pm.add_hookspecs(hookspecs)
+
+
+@hookimpl
 def register_routes(app):
     import lrs_space.views  # noqa: F401  (registers the pages on the blueprint)
 
+    set_pages(app, home="space.timeline", signin="space.signin", signout="space.signout")
     return [bp]
 
 
@@ -33,14 +36,11 @@ def register_panels():
 
 
 @hookimpl
-def handle_exception(error, request=request):
+def handle_exception(error, request):
     """Errors on the space's pages are pages, not xAPI JSON."""
     if not request.path.startswith("/space/"):
         return None
     from werkzeug.exceptions import HTTPException
-
-    from lrs.errors import LRSError
-    from lrs_space.web import render
 
     if isinstance(error, HTTPException):
         status, message = error.code or 500, error.description

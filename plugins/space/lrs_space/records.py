@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from lrs.xapi.attachments import declared_attachments
-from lrs.xapi.datatypes import duration_seconds
-from lrs.xapi.query import StatementQuery
+from lrs import declared_attachments, duration_seconds, StatementQuery
 from lrs_space.vocabulary import TAGS
 
 PAGE_SIZE = 20

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from lrs.hookspecs import hookimpl
+from lrs import hookimpl
 from lrs_space.vocabulary import WAY
 
 WAYS = {

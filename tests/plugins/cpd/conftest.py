@@ -24,7 +24,7 @@ COMPLETED = {"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en":
 
 
 def make_app(home, **config):
-    return create_app({"home": home, "secret_key": SECRET_KEY, "forward_worker": False, **config})
+    return create_app({"home": home, "secret_key": SECRET_KEY, "load_plugins": ("space", "cpd", "cpd_nursing"), "forward_worker": False, **config})
 
 
 @pytest.fixture

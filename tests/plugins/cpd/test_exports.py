@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from lrs.plugins import exporters
+from lrs_cpd import exporters
 from lrs.store.base import Item
 from lrs.access import Access
 from lrs_cpd.exporting import CSV_COLUMNS, ExportJob

@@ -9,7 +9,7 @@ import uuid
 
 import orjson
 
-from lrs.plugins import importers
+from lrs_cpd import importers
 from lrs_cpd.importing import IMPORTED_ACTOR, choose_importer, operator_target, person_target, run_import
 from tests.conftest import statement
 from tests.plugins.cpd.conftest import record

@@ -40,6 +40,7 @@ def cli_env(monkeypatch):
     monkeypatch.setenv("LRS_SECRET_KEY", SECRET_KEY)
     monkeypatch.delenv("LRS_STORE", raising=False)
     monkeypatch.setenv("LRS_FORWARD_WORKER", "0")
+    monkeypatch.setenv("LRS_LOAD_PLUGINS", "space,cpd")  # the commands `lrs export` and `lrs import` are CPD's
 
     def use(home):
         monkeypatch.setenv("LRS_HOME", str(home))

@@ -39,7 +39,7 @@ class Browser:
 
 @pytest.fixture
 def space_app(tmp_path):
-    return create_app({"home": tmp_path, "secret_key": SECRET_KEY})
+    return create_app({"home": tmp_path, "secret_key": SECRET_KEY, "load_plugins": ("space", "cpd", "cpd_nursing", "chat")})
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ SHA = hashlib.sha256(CONTENT).hexdigest()
 @pytest.fixture(scope="module")
 def space_app(tmp_path_factory):
     """One app for the module: nothing here may change ann's data, and each test checks that."""
-    return create_app({"home": tmp_path_factory.mktemp("isolation"), "secret_key": SECRET_KEY})
+    return create_app({"home": tmp_path_factory.mktemp("isolation"), "secret_key": SECRET_KEY, "load_plugins": ("space", "cpd", "cpd_nursing", "chat")})
 
 
 @pytest.fixture(scope="module")

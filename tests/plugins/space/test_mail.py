@@ -37,7 +37,7 @@ def smtp():
 
 def test_claimed_address_is_verified_by_the_link_in_the_mail(tmp_path, smtp):
     inbox, port = smtp
-    app = create_app({"home": tmp_path, "secret_key": SECRET_KEY, "smtp_url": f"smtp://127.0.0.1:{port}"})
+    app = create_app({"home": tmp_path, "secret_key": SECRET_KEY, "load_plugins": ("space",), "smtp_url": f"smtp://127.0.0.1:{port}"})
     store = app.extensions["lrs"].store
     ann = create_person(store, app.extensions["lrs"].config, "ann", PASSWORD)
     b = Browser(app).signin("ann")
@@ -60,7 +60,7 @@ def test_claimed_address_is_verified_by_the_link_in_the_mail(tmp_path, smtp):
 
 
 def test_without_mail_an_admin_verifies(tmp_path):
-    app = create_app({"home": tmp_path, "secret_key": SECRET_KEY})
+    app = create_app({"home": tmp_path, "secret_key": SECRET_KEY, "load_plugins": ("space",)})
     create_person(app.extensions["lrs"].store, app.extensions["lrs"].config, "ann", PASSWORD)
     b = Browser(app).signin("ann")
     page = b.post("/space/identities", {"kind": "mbox", "email": "ann@example.org"}, token_from="/space/identities")

@@ -116,7 +116,7 @@ def test_mass_assignment_on_signup_cannot_make_an_admin(space_app, people, brows
     from tests.plugins.space.conftest import Browser
 
     home = space_app.extensions["lrs"].config.home
-    app = create_app({"home": home, "secret_key": SECRET_KEY, "signup": "open"})
+    app = create_app({"home": home, "secret_key": SECRET_KEY, "load_plugins": ("space", "cpd", "cpd_nursing", "chat"), "signup": "open"})
     b = Browser(app)
     form = {"username": "eve", "password": PASSWORD, "password2": PASSWORD, "is_admin": "1", "email": "x@y.z",
             "person_id": "1"}

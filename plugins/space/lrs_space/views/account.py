@@ -7,21 +7,12 @@ import hashlib
 
 from flask import abort, g, redirect, request, url_for
 
-from lrs.auth.passwords import hash_password, verify_password
-from lrs.auth.personal import create_person
-from lrs.errors import LRSError
-from lrs_space.people import INVITE
-from lrs_space.web import (
-    bp,
-    ctx,
-    current_session_id,
-    end_all_sessions,
-    end_session,
-    render,
-    safe_next,
-    signed_in,
-    start_session,
+from lrs import (
+    LRSError, create_person, current_session_id, end_all_sessions, end_session, hash_password, lrs_app, render,
+    safe_next, signed_in, start_session, verify_password,
 )
+from lrs_space.people import INVITE
+from lrs_space.web import bp
 
 #: a hash to check against when the username is unknown, so both cases take as long
 _DUMMY_HASH = hash_password("not a real password, only for timing")
@@ -55,7 +46,7 @@ def _limits(username: str, address: str) -> list[tuple[str, str, int]]:
 
 def _admit(username: str, address: str) -> tuple[bool, list[tuple[str, str]]]:
     """Count the attempt against each limit in turn; whether a password may be checked, and what was counted."""
-    store = ctx().store
+    store = lrs_app().store
     counted = []
     for kind, key, limit in _limits(username, address):
         counted.append((kind, key))
@@ -73,18 +64,18 @@ def signin():
         admitted, counted = _admit(username, request.remote_addr or "")
         if not admitted:
             error = "Too many failed sign-ins from here or for this username; try again in 15 minutes."
-            return (render("signin.html", error=error, signup=ctx().config.signup), 429,
+            return (render("signin.html", error=error, signup=lrs_app().config.signup), 429,
                     {"Retry-After": str(int(WINDOW.total_seconds()))})
-        person = ctx().store.get_person(username)
+        person = lrs_app().store.get_person(username)
         ok = verify_password(person.password_hash if person else _DUMMY_HASH, password)
         if person and ok:
             for kind, key in counted:  # a right password uses up no one's allowance
-                ctx().store.uncount_attempt(kind, key)
+                lrs_app().store.uncount_attempt(kind, key)
             end_session()
             start_session(person)
             return redirect(safe_next(request.args.get("next")))
         error = "That username and password do not match an account."
-    return render("signin.html", error=error, signup=ctx().config.signup), 401 if error else 200
+    return render("signin.html", error=error, signup=lrs_app().config.signup), 401 if error else 200
 
 
 @bp.route("/signout", methods=["POST"])
@@ -97,7 +88,7 @@ def _invite(token: str | None):
     """The invitation a link carries, while it is unused and unexpired."""
     if not token:
         return None
-    invite = ctx().store.get_item(INVITE, hashlib.sha256(token.encode()).hexdigest())
+    invite = lrs_app().store.get_item(INVITE, hashlib.sha256(token.encode()).hexdigest())
     if invite is None or invite.body.get("expires", "") < dt.datetime.now(dt.timezone.utc).isoformat():
         return None
     return invite
@@ -105,7 +96,7 @@ def _invite(token: str | None):
 
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
-    mode = ctx().config.signup
+    mode = lrs_app().config.signup
     token = request.values.get("invite")
     invite = _invite(token)
     if mode == "off" or (mode == "invite" and invite is None):
@@ -118,13 +109,13 @@ def signup():
         if password != request.form.get("password2", ""):
             error = "The two passwords differ."
         else:
-            store = ctx().store
+            store = lrs_app().store
             # used up before the account is made: of sign-ups racing on one invitation, one gets it
             taken = store.take_item(INVITE, invite.item_id) if invite is not None else None
             if invite is not None and taken is None:
                 abort(403, description="this invitation has just been used; ask an administrator for another")
             try:
-                person = create_person(store, ctx().config, username, password,
+                person = create_person(store, lrs_app().config, username, password,
                                        email=(taken.body.get("email") if taken else None))
             except LRSError as e:
                 if taken is not None:
@@ -149,7 +140,7 @@ def password():
         elif len(new) < 10:
             error = "A password needs at least 10 characters."
         else:
-            ctx().store.update_person(g.person.id, password_hash=hash_password(new))
+            lrs_app().store.update_person(g.person.id, password_hash=hash_password(new))
             end_all_sessions(g.person.id, keep=current_session_id())
             done = "Your password is changed; every other session is signed out."
     return render("password.html", error=error, done=done), 400 if error else 200

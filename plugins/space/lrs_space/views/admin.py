@@ -8,10 +8,9 @@ import secrets
 
 from flask import g, redirect, request, url_for
 
-from lrs.errors import LRSError
-from lrs.store.base import Item
+from lrs import admin_only, Item, lrs_app, LRSError, public_link, render
 from lrs_space.people import INVITE
-from lrs_space.web import admin_only, bp, ctx, public_link, render
+from lrs_space.web import bp
 
 INVITE_DAYS = 14
 
@@ -19,7 +18,7 @@ INVITE_DAYS = 14
 @bp.route("/admin", methods=["GET", "POST"])
 @admin_only
 def admin():
-    store = ctx().store
+    store = lrs_app().store
     link = error = None
     if request.method == "POST":
         token = secrets.token_urlsafe(24)
@@ -37,7 +36,7 @@ def admin():
 @admin_only
 def admin_verify():
     try:
-        ctx().store.verify_identity(int(request.form.get("person_id", "0")), request.form.get("key", ""),
+        lrs_app().store.verify_identity(int(request.form.get("person_id", "0")), request.form.get("key", ""),
                                     f"admin:{g.person.username}")
     except (LRSError, ValueError):
         pass  # someone else holds it verified: the claim stays pending and shows so

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from flask import abort, g, redirect, request, url_for
 
-from lrs.auth.passwords import verify_password
+from lrs import end_session, lrs_app, render, signed_in, verify_password
 from lrs_space.people import my_records
-from lrs_space.web import bp, ctx, end_session, render, signed_in
+from lrs_space.web import bp
 
 
 @bp.route("/erase", methods=["GET", "POST"])
 @signed_in
 def erase():
     error = None
-    store = ctx().store
+    store = lrs_app().store
     if request.method == "POST":
         if request.form.get("confirm", "") != g.person.username:
             error = "Type your username exactly to confirm."
@@ -22,7 +22,7 @@ def erase():
         else:
             if not g.access.may_erase(g.person.id):
                 abort(403, description="only the person may erase their record")
-            counts = store.erase_person(g.person.id, erased_home_page=ctx().config.erased_home_page)
+            counts = store.erase_person(g.person.id, erased_home_page=lrs_app().config.erased_home_page)
             end_session()
             return redirect(url_for("space.erased", statements=counts["statements"],
                                     scrubbed=counts["statements_scrubbed"]))

@@ -6,9 +6,9 @@ import secrets
 
 from flask import abort, g, redirect, request, url_for
 
-from lrs.store.base import Item
+from lrs import Item, lrs_app, render, signed_in
 from lrs_space.people import GOAL, find_record, goals_of, my_records, own_item
-from lrs_space.web import bp, ctx, render, signed_in
+from lrs_space.web import bp
 
 
 def progress(goal, records_by_id) -> dict:
@@ -34,7 +34,7 @@ def goals():
             body = {"title": title, "description": request.form.get("description", "").strip()[:2000],
                     "target_minutes": round(float(hours) * 60) if hours else 0,
                     "due": request.form.get("due", "")[:10], "statement_ids": []}
-            ctx().store.put_item(Item(GOAL, secrets.token_hex(8), g.person.id, body))
+            lrs_app().store.put_item(Item(GOAL, secrets.token_hex(8), g.person.id, body))
             return redirect(url_for("space.goals"))
     by_id = {r.id: r for r in my_records()}
     shown = [(goal, progress(goal, by_id)) for goal in goals_of(g.person.id)]
@@ -52,7 +52,7 @@ def goal_link():
             ids.remove(record.id)
     elif record.id not in ids:
         ids.append(record.id)
-    ctx().store.put_item(goal)
+    lrs_app().store.put_item(goal)
     return redirect(url_for("space.record", statement_id=record.id))
 
 
@@ -60,6 +60,6 @@ def goal_link():
 @signed_in
 def goal_delete(goal_id):
     own_item(GOAL, goal_id)
-    if not ctx().store.delete_item(GOAL, goal_id):
+    if not lrs_app().store.delete_item(GOAL, goal_id):
         abort(404)
     return redirect(url_for("space.goals"))

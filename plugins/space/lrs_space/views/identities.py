@@ -8,12 +8,9 @@ import secrets
 
 from flask import abort, g, redirect, request, url_for
 
-from lrs.errors import LRSError
-from lrs.xapi.agents import agent_key
-from lrs.xapi.validation import validate_agent
-from lrs.store.base import Item
+from lrs import agent_key, Item, lrs_app, LRSError, public_link, render, signed_in, validate_agent
 from lrs_space.mail import mail_configured, send_mail
-from lrs_space.web import bp, ctx, public_link, render, signed_in
+from lrs_space.web import bp
 
 MAIL_VERIFY = "mail-verify"
 VERIFY_HOURS = 24
@@ -39,7 +36,7 @@ def claimed_agent(form) -> dict:
 @bp.route("/identities", methods=["GET", "POST"])
 @signed_in
 def identities():
-    store = ctx().store
+    store = lrs_app().store
     error = done = None
     if request.method == "POST":
         try:
@@ -50,7 +47,7 @@ def identities():
         except LRSError as e:
             error = f"That identifier cannot be claimed: {e.message}."
         else:
-            if "mbox" in agent and mail_configured(ctx().config):
+            if "mbox" in agent and mail_configured(lrs_app().config):
                 done = _send_verification(agent)
             else:
                 done = "Claimed. An administrator verifies it; until then its statements are not in your space."
@@ -61,11 +58,11 @@ def identities():
 def _send_verification(agent: dict) -> str:
     token = secrets.token_urlsafe(24)
     expires = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=VERIFY_HOURS)).isoformat()
-    ctx().store.put_item(Item(MAIL_VERIFY, _token_id(token), g.person.id, {"agent": agent, "expires": expires}))
+    lrs_app().store.put_item(Item(MAIL_VERIFY, _token_id(token), g.person.id, {"agent": agent, "expires": expires}))
     link = public_link("space.identity_verify", token=token)
     address = agent["mbox"][len("mailto:"):]
     try:
-        send_mail(ctx().config, address, "Confirm your address for Learnfolio",
+        send_mail(lrs_app().config, address, "Confirm your address for Learnfolio",
                   f"{g.person.username} claimed this address in their Learnfolio learning space.\n"
                   f"If that is you, open this link within {VERIFY_HOURS} hours and, signed in as "
                   f"{g.person.username}, press Confirm:\n\n{link}\n\n"
@@ -83,7 +80,7 @@ def _token_id(token: str) -> str:
 def identity_verify():
     """The link from the confirmation mail. Opening it changes nothing, since mail scanners open
     links; the claimant confirms with a POST, signed in: it takes the mailbox and the account."""
-    store = ctx().store
+    store = lrs_app().store
     token = request.values.get("token", "")
     item = store.get_item(MAIL_VERIFY, _token_id(token))
     if item is None or item.body.get("expires", "") < dt.datetime.now(dt.timezone.utc).isoformat():
@@ -111,9 +108,9 @@ def identity_verify():
 @signed_in
 def identity_remove():
     key = request.form.get("key", "")
-    ours = {i.key: i for i in ctx().store.list_identities(g.person.id)}
+    ours = {i.key: i for i in lrs_app().store.list_identities(g.person.id)}
     if key in ours and ours[key].verified_by != "signup":
-        ctx().store.remove_identity(g.person.id, key)
+        lrs_app().store.remove_identity(g.person.id, key)
     return redirect(url_for("space.identities"))
 
 

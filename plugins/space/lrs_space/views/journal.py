@@ -7,22 +7,20 @@ import uuid
 
 from flask import g, redirect, request, url_for
 
-from lrs.access import Access
-from lrs.auth.personal import PERSONAL_SCOPES, person_agent, personal_authority
-from lrs.auth.credentials import Credential
-from lrs.errors import LRSError
-from lrs.ingest import save_statements
-from lrs.xapi.validation import is_iri
+from lrs import (
+    Access, Credential, is_iri, lrs_app, LRSError, person_agent, personal_authority, PERSONAL_SCOPES, render,
+    save_statements, signed_in,
+)
 from lrs_space.vocabulary import JOURNAL_ENTRY, JOURNAL_PLATFORM, JOURNAL_VERBS, TAGS, WAY
 from lrs_space.ways import WAYS
-from lrs_space.web import bp, ctx, render, signed_in
+from lrs_space.web import bp
 
 SPACE_KEY = "learning-space"
 
 
 def space_credential(person) -> Credential:
     """The space acting for the signed-in person, like a personal key they did not have to make."""
-    config = ctx().config
+    config = lrs_app().config
     return Credential(key=f"{SPACE_KEY}:{person.id}", name="Learnfolio space", scopes=PERSONAL_SCOPES,
                       authority=personal_authority(SPACE_KEY, "Learnfolio space", config, person.username),
                       person_id=person.id)
@@ -43,7 +41,7 @@ def journal_statement(person, form) -> dict:
     if link and not is_iri(link):
         raise ValueError("The link must be a full address, like https://example.org/page.")
     activity = {"objectType": "Activity",
-                "id": link or f"{ctx().config.people_home_page}/{person.username}/journal/{uuid.uuid4()}",
+                "id": link or f"{lrs_app().config.people_home_page}/{person.username}/journal/{uuid.uuid4()}",
                 "definition": {"name": {"en": what[:500]}, "type": JOURNAL_ENTRY}}
     extensions = {}
     tags = parse_tags(form.get("tags", ""))
@@ -54,7 +52,7 @@ def journal_statement(person, form) -> dict:
         extensions[WAY] = way
     statement = {
         "id": str(uuid.uuid4()),
-        "actor": person_agent(ctx().config, person.username),
+        "actor": person_agent(lrs_app().config, person.username),
         "verb": {"id": verb_iri, "display": {"en": verb_label}},
         "object": activity,
         "timestamp": _timestamp(form.get("date", "")),
@@ -97,8 +95,8 @@ def journal():
     if request.method == "POST":
         try:
             statement = journal_statement(g.person, request.form)
-            access = Access.for_person(ctx().store, g.person, credential=space_credential(g.person))
-            save_statements(ctx(), [statement], {}, access=access, version="2.0.0")
+            access = Access.for_person(lrs_app().store, g.person, credential=space_credential(g.person))
+            save_statements(lrs_app(), [statement], {}, access=access, version="2.0.0")
         except ValueError as e:
             error = str(e)
         except LRSError as e:

@@ -11,15 +11,13 @@ import secrets
 
 from flask import abort, g, redirect, request, url_for
 
-from lrs.access import Access
-from lrs.plugins import store_wide_readers
-from lrs.store.base import Item
+from lrs import Access, Item, lrs_app, render, signed_in, store_wide_readers
 from lrs_space.people import SHARE, find_record, goals_of, own_item, records_for
 from lrs_space.records import Filters, page_of
 from lrs_space.views.goals import progress
 from lrs_space.views.timeline import attachment_response
 from lrs_space.ways import WAYS
-from lrs_space.web import bp, ctx, render, signed_in
+from lrs_space.web import bp
 
 
 def covers(share: Item, record, goals_by_id) -> bool:
@@ -53,7 +51,7 @@ def describe(scope: dict, goal_titles: dict) -> str:
 @bp.route("/sharing", methods=["GET", "POST"])
 @signed_in
 def sharing():
-    store = ctx().store
+    store = lrs_app().store
     error = None
     my_goals = goals_of(g.person.id)
     titles = {goal.item_id: goal.body.get("title", "") for goal in my_goals}
@@ -87,20 +85,20 @@ def sharing():
     readers = [c for c in store.list_credentials()
                if c.person_id is None and not c.revoked and {"statements/read", "all/read", "all"} & set(c.scopes)]
     return render("sharing.html", mine=mine, with_me=with_me, ways=WAYS, goals=my_goals, error=error,
-                  readers=readers, set_up=store_wide_readers(ctx().pm, store)), 400 if error else 200
+                  readers=readers, set_up=store_wide_readers(lrs_app())), 400 if error else 200
 
 
 @bp.route("/sharing/<share_id>/revoke", methods=["POST"])
 @signed_in
 def share_revoke(share_id):
     own_item(SHARE, share_id)
-    ctx().store.delete_item(SHARE, share_id)
+    lrs_app().store.delete_item(SHARE, share_id)
     return redirect(url_for("space.sharing"))
 
 
 def _share_for_me(share_id: str) -> Access:
     """The access a share made to the signed-in person gives; 404 for any other (theirs to others, or none)."""
-    store = ctx().store
+    store = lrs_app().store
     access = Access.for_share(store, store.get_item(SHARE, share_id), g.person)
     if access is None:
         abort(404, description="not found")
@@ -112,7 +110,7 @@ def _share_for_me(share_id: str) -> Access:
 def shared(share_id):
     access = _share_for_me(share_id)
     share = access.share
-    owner = ctx().store.get_person_by_id(share.person_id)
+    owner = lrs_app().store.get_person_by_id(share.person_id)
     records = shared_records(access)
     filters = Filters.from_args(request.args)
     shown = filters.apply(records)
@@ -139,7 +137,7 @@ def shared_record(share_id, statement_id):
     access = _share_for_me(share_id)
     share = access.share
     record = find_record(shared_records(access), statement_id)
-    owner = ctx().store.get_person_by_id(share.person_id)
+    owner = lrs_app().store.get_person_by_id(share.person_id)
     return render("record.html", record=record, ways=WAYS, goals=[], linked=[], raw=None, share=share, owner=owner)
 
 

@@ -6,11 +6,11 @@ import json
 
 from flask import Response, abort, g, request
 
-from lrs.xapi.attachments import servable_content_type
+from lrs import lrs_app, render, servable_content_type, signed_in
 from lrs_space.people import find_record, goals_of, my_records
 from lrs_space.records import Filters, facets, page_of
 from lrs_space.ways import WAYS
-from lrs_space.web import bp, ctx, render, signed_in
+from lrs_space.web import bp
 
 
 def _page_number() -> int:
@@ -37,7 +37,7 @@ def attachment_response(record, sha2: str, access):
     declared = {a.get("sha2", "").lower(): a for a in record.attachments}
     if sha2.lower() not in declared:
         abort(404, description="no such attachment")
-    found = ctx().store.get_attachments([record.id], reach=access.reach())
+    found = lrs_app().store.get_attachments([record.id], reach=access.reach())
     if sha2.lower() not in found:
         abort(404, description="this attachment was declared by URL, not sent to the LRS")
     content_type, content = found[sha2.lower()]

@@ -6,7 +6,8 @@ from flask import request
 
 from lrs_space.people import my_records
 from lrs_space.ways import COLOURS, WAYS, by_month, stacked_bars, totals
-from lrs_space.web import bp, render, signed_in
+from lrs import render, signed_in
+from lrs_space.web import bp
 
 
 @bp.route("/ways")

@@ -1,0 +1,287 @@
+"""The web framework every plugin's pages share: sessions, sign-in, CSRF, security headers,
+the layout and its navigation. Part of the public API (``from lrs import page_blueprint, render``).
+
+Pages live under ``/space/`` (the session cookie's path). Sessions are server-side (an item of
+kind ``session`` per sign-in, found by the SHA-256 of a random cookie), so signing out or
+changing a password ends them for real, and signing in always starts a new one (no session
+fixation). Every form carries a CSRF token bound to the visitor's cookie. The signed-in
+person's :class:`lrs.access.Access` is resolved once per request (``current_access()``):
+pages ask it, and nothing else, whose records they may show.
+
+The plugin that provides the sign-in and home pages names them with :func:`set_pages`
+(the personal space does); the layout's navigation lists every plugin's panels
+(``register_panels``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+
+from lrs.access import Access
+from lrs.store.base import Item
+
+#: where every page of every plugin lives (the session cookie's path)
+PAGES = "/space"
+SESSION_COOKIE = "lf_session"
+VISITOR_COOKIE = "lf_visitor"
+SESSION_KIND = "session"
+SESSION_DAYS = 14
+
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+#: the layout (base.html, macros.html, error.html) and its stylesheet, at /space/static/
+bp = Blueprint("web", __name__, url_prefix=PAGES, template_folder="templates", static_folder="static")
+
+
+@dataclass(frozen=True)
+class Pages:
+    """The endpoints of the pages every other page links to, named by the plugin that serves them."""
+
+    home: str
+    signin: str
+    signout: str
+
+
+def set_pages(app, *, home: str, signin: str, signout: str) -> None:
+    """Name the home, sign-in and sign-out pages (``"blueprint.view"``); one plugin does, once."""
+    app.extensions["lrs.web"] = Pages(home=home, signin=signin, signout=signout)
+
+
+def _pages() -> Pages:
+    pages = current_app.extensions.get("lrs.web")
+    if pages is None:
+        abort(404, description="no plugin serves the sign-in pages")
+    return pages
+
+
+def lrs_app():
+    """The application's :class:`lrs.app.LRS` (store, config, plugin manager)."""
+    return current_app.extensions["lrs"]
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+# -- sessions -------------------------------------------------------------------------
+
+
+def start_session(person) -> str:
+    """A new session for ``person``; the cookie is set on the response by ``after_request``."""
+    token = secrets.token_urlsafe(32)
+    expires = (_now() + dt.timedelta(days=SESSION_DAYS)).isoformat()
+    lrs_app().store.put_item(Item(SESSION_KIND, _digest(token), person.id, {"expires": expires}))
+    g.new_session = token
+    return token
+
+
+def end_session() -> None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        lrs_app().store.delete_item(SESSION_KIND, _digest(token))
+    g.new_session = ""
+
+
+def end_all_sessions(person_id: int, keep: str | None = None) -> None:
+    store = lrs_app().store
+    for item in store.list_items(SESSION_KIND, person_id=person_id):
+        if item.item_id != keep:
+            store.delete_item(SESSION_KIND, item.item_id)
+
+
+def current_session_id() -> str | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    return _digest(token) if token else None
+
+
+def _load_person():
+    """Who is signed in, and their access (lrs.access): every page asks it about ownership."""
+    g.person = None
+    g.access = None
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return
+    store = lrs_app().store
+    item = store.get_item(SESSION_KIND, _digest(token))
+    if item is None or item.body.get("expires", "") < _now().isoformat():
+        return
+    g.person = store.get_person_by_id(item.person_id)
+    if g.person is not None:
+        g.access = Access.for_person(store, g.person)
+
+
+def current_person():
+    """The signed-in person, or None."""
+    return g.get("person")
+
+
+def current_access() -> Access | None:
+    """The signed-in person's access, or None."""
+    return g.get("access")
+
+
+def _check_csrf():
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    sent = request.form.get("csrf_token", "")
+    if not hmac.compare_digest(sent, csrf_token()):
+        abort(400, description="this form has expired or did not come from this site; reload the page and try again")
+
+
+def _visitor() -> str:
+    if "visitor" not in g:
+        g.visitor = request.cookies.get(VISITOR_COOKIE) or secrets.token_urlsafe(24)
+    return g.visitor
+
+
+def csrf_token() -> str:
+    """A token bound to this browser's visitor cookie, keyed with the server's secret."""
+    key = lrs_app().config.secret_key.encode()
+    return hmac.new(key, ("csrf|" + _visitor()).encode(), hashlib.sha256).hexdigest()
+
+
+def _headers(response):
+    secure = lrs_app().config.secure_cookies
+    if "new_session" in g:
+        if g.new_session:
+            response.set_cookie(SESSION_COOKIE, g.new_session, max_age=SESSION_DAYS * 86400, httponly=True,
+                                samesite="Lax", secure=secure, path=PAGES)
+        else:
+            response.delete_cookie(SESSION_COOKIE, path=PAGES)
+    if request.cookies.get(VISITOR_COOKIE) != _visitor():
+        response.set_cookie(VISITOR_COOKIE, _visitor(), httponly=True, samesite="Lax", secure=secure, path=PAGES)
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if not request.path.startswith(f"{PAGES}/static/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def page_blueprint(name: str, import_name: str, url_prefix: str = PAGES, **options) -> Blueprint:
+    """A blueprint for a plugin's pages: sessions, CSRF and security headers come with it.
+
+    Give it a ``url_prefix`` under ``/space`` (the session cookie's path); its ``templates``
+    folder may extend ``base.html`` and import ``macros.html``; render with :func:`render`.
+    """
+    if url_prefix != PAGES and not url_prefix.startswith(PAGES + "/"):
+        raise ValueError(f"pages live under {PAGES}/")
+    options.setdefault("template_folder", "templates")
+    blueprint = Blueprint(name, import_name, url_prefix=url_prefix, **options)
+    _attach(blueprint)
+    return blueprint
+
+
+def _attach(blueprint: Blueprint) -> None:
+    blueprint.before_request(_load_person)
+    blueprint.before_request(_check_csrf)
+    blueprint.after_request(_headers)
+
+
+_attach(bp)
+
+
+# -- who may open a page ---------------------------------------------------------------------
+
+
+def signed_in(view):
+    """A page for a signed-in person; anyone else is sent to sign in, and back afterwards."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.person is None:
+            return redirect(url_for(_pages().signin, next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def admin_only(view):
+    """A page for administrators (people admin, invitations); they see no one's records."""
+    @functools.wraps(view)
+    @signed_in
+    def wrapper(*args, **kwargs):
+        if not g.person.is_admin:
+            abort(403, description="only an administrator may open this page")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+#: characters no path of ours holds and no Location header may: controls (CR, LF …) and the backslash
+_UNSAFE_IN_URL = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site's pages: never an open redirect, never a header split (CR/LF)."""
+    if target and target.startswith(PAGES + "/") and not _UNSAFE_IN_URL.search(target):
+        return target
+    return url_for(_pages().home)
+
+
+def public_link(endpoint: str, **values) -> str:
+    """An absolute link to hand to someone (a mail, an invitation), on ``LRS_PUBLIC_URL``.
+
+    Never on the request's Host header: the client chooses it, so a claimant could otherwise
+    make the mail to someone else's address point at any site.
+    """
+    return lrs_app().config.public_origin + url_for(endpoint, **values)
+
+
+@bp.app_template_test("web_url")
+def web_url(value) -> bool:
+    """Whether a URL from a statement may become a link: http(s) only, so a ``javascript:`` or
+    ``data:`` URL a tool sent is shown as text and never runs."""
+    if not isinstance(value, str) or _UNSAFE_IN_URL.search(value):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def panels(pm):
+    """Every registered panel in navigation order; a duplicate name is an error."""
+    from lrs.plugins import named_registrations
+
+    return sorted(named_registrations(pm.hook.register_panels(lrs=lrs_app()), "a panel").values(),
+                  key=lambda p: (p.order, p.name))
+
+
+def render(template: str, **values):
+    """Render a page inside the layout (navigation from every plugin's panels)."""
+    return render_template(template, person=g.get("person"), panels=panels(lrs_app().pm), csrf_token=csrf_token(),
+                           **values)
+
+
+@bp.app_template_global()
+def page_url(endpoint: str, page: int, args: dict, extra: dict) -> str:
+    return url_for(endpoint, page=page, **{**args, **extra})
+
+
+@bp.app_template_global()
+def has_endpoint(endpoint: str) -> bool:
+    """Whether a page is served (the layout links only to pages some plugin serves)."""
+    return endpoint in current_app.view_functions
+
+
+@bp.app_template_global()
+def home_url() -> str:
+    return url_for(_pages().home)
+
+
+@bp.app_template_global()
+def signout_url() -> str:
+    return url_for(_pages().signout)

@@ -1,0 +1,22 @@
+"""The hooks the personal space calls: declared here, by the plugin that calls them
+(``add_hookspecs`` in lrs_space.plugin), not by the core."""
+
+from __future__ import annotations
+
+from lrs import hookspec
+
+
+@hookspec(firstresult=True)
+def classify_statement(statement: dict) -> "str | None":
+    """Say which way of learning a statement records.
+
+    Called for each statement shown in a personal learning space ("how I learn",
+    filters, sharing by way of learning) and by plugins that group records by way of
+    learning (CPD, forwarding filters). The built-in classifier runs last (``trylast``)
+    and maps common verbs and activity types; a deployment maps its own vocabulary by
+    answering first.
+
+    :param statement: the statement as stored.
+    :returns: one of ``courses``, ``content``, ``people``, ``work``, ``events``,
+        ``other``; or ``None`` to leave it to the next plugin.
+    """

@@ -1,0 +1,52 @@
+"""The hooks the space declares (lrs_space.hookspecs): each documented with its signature, each tested."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from lrs import hookimpl
+from lrs_space import hookspecs
+from tests.conftest import XAPIClient, make_app, statement
+from tests.test_plugins import documented_signature, hooks_of
+
+HOOKS = hooks_of(hookspecs)
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_space_hook_is_documented_and_tested(hook):
+    assert documented_signature(hook) == list(inspect.signature(getattr(hookspecs, hook)).parameters)
+    assert f"def test_hook_{hook}" in open(__file__).read()
+
+
+def _app(tmp_path, *plugins):
+    return make_app(tmp_path, plugins=plugins, load=("space",))
+
+
+def test_hook_classify_statement(tmp_path):
+    from lrs import create_person, create_personal_key
+    from tests.conftest import auth_header
+    from tests.plugins.space.conftest import PASSWORD, Browser
+
+    class Plugin:
+        @hookimpl
+        def classify_statement(self, statement):
+            if statement["verb"]["id"] == "https://example.org/verbs/shadowed":
+                return "people"
+            return None
+
+    app = _app(tmp_path, Plugin())
+    ctx = app.extensions["lrs"]
+    ann = create_person(ctx.store, ctx.config, "ann", PASSWORD)
+    credential, secret = create_personal_key(ctx.store, ctx.config, ann, "tool")
+    actor = {"account": {"homePage": ctx.config.people_home_page, "name": "ann"}}
+    client = XAPIClient(app.test_client(), auth_header(credential.key, secret))
+    client.post("/xapi/statements", json=[
+        statement(actor=actor, verb={"id": "https://example.org/verbs/shadowed", "display": {"en": "shadowed"}}),
+        statement(actor=actor, verb={"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en": "done"}}),
+    ])
+    b = Browser(app).signin("ann")
+    assert '">shadowed: ' in b.get("/space/?way=people").get_data(as_text=True)
+    assert '">shadowed: ' not in b.get("/space/?way=courses").get_data(as_text=True)
+    assert '">done: ' in b.get("/space/?way=courses").get_data(as_text=True)  # the built-in classifier still runs
