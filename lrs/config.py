@@ -25,7 +25,9 @@ class Config:
     workers: int = 4
     #: the URL path prefix of the xAPI endpoint
     xapi_prefix: str = "/xapi"
-    #: used to key credential hashes and sign cursors; read from ``LRS_HOME/secret_key`` when unset
+    #: keys credential hashes, the space's CSRF tokens and the HMAC tags of ``more`` cursors
+    #: (lrs/api/cursors.py); read from ``LRS_HOME/secret_key`` when unset. Changing it ends
+    #: every cursor handed out (400) and every credential
     secret_key: str = ""
     #: largest request body accepted, in bytes (413 above it)
     max_body_bytes: int = 10 * 1024 * 1024
