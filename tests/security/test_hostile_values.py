@@ -124,6 +124,7 @@ def test_hostile_target_hours_are_refused_or_bounded_and_pages_still_answer(peop
     target = b.post("/space/cpd/settings", {"target_hours": hours, "year_start": "01-01"},
                     token_from="/space/journal")
     assert target.status_code in (302, 400)
-    pages = ["/space/goals", "/space/cpd/", "/space/cpd/export/pdf", "/space/cpd/export/csv", "/space/cpd/export/nursing"]
+    pages = ["/space/goals", "/space/cpd/", "/space/cpd/export/pdf", "/space/cpd/export/csv",
+             "/space/cpd/export/nursing"]
     failing = {path: status for path in pages if (status := b.get(path).status_code) != 200}
     assert not failing, "pages that did not answer 200: " + ", ".join(f"{p} {s}" for p, s in failing.items())
