@@ -8,6 +8,8 @@ import secrets
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from lrs.files import write_private
+
 
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
@@ -127,8 +129,7 @@ class Config:
         if not path.exists():
             self.home.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
-            tmp.write_text(secrets.token_urlsafe(48))
-            tmp.chmod(0o600)
+            write_private(tmp, secrets.token_urlsafe(48))
             try:
                 os.link(tmp, path)  # atomic: two workers starting at once agree on one key
             except FileExistsError:

@@ -27,6 +27,7 @@ import orjson
 
 from lrs.auth.credentials import Credential
 from lrs.errors import Conflict, StoreUnavailable
+from lrs.files import create_private, open_private
 from lrs.hookspecs import hookimpl
 from lrs.store.base import Identity, Item, Person, StatementPage, Store, StoredStatement
 from lrs.xapi.activities import adds_nothing, merge_activity
@@ -177,6 +178,7 @@ class SQLiteStore(Store):
         if conn is None:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                create_private(self.path)  # SQLite gives the WAL and shared memory the file's mode
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=self.busy_timeout_ms / 1000)
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
             conn.execute("PRAGMA journal_mode = WAL")
@@ -346,6 +348,7 @@ class SQLiteStore(Store):
         destination.parent.mkdir(parents=True, exist_ok=True)
         tmp = destination.with_name(destination.name + ".partial")
         tmp.unlink(missing_ok=True)
+        create_private(tmp)  # a backup holds everyone's records
         target = sqlite3.connect(tmp)
         try:
             def report(status, remaining, total):
@@ -671,7 +674,7 @@ class SQLiteStore(Store):
         """After a revocation or deletion has committed: no process reuses an earlier read."""
         self._credentials_changes += 1
         if self.path != ":memory:":
-            with open(self.path + "-credentials", "ab") as stamp:
+            with open_private(self.path + "-credentials", "ab") as stamp:
                 stamp.write(b".")
 
     def get_credential(self, key: str) -> Credential | None:
