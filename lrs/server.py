@@ -17,6 +17,7 @@ import time
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers import gthread
 
+from lrs.files import PRIVATE_UMASK
 from lrs.serving import BalancedThreadWorker
 
 #: the most a request head may be before it is handed to gunicorn's parser (which limits it again)
@@ -136,6 +137,7 @@ class Server(BaseApplication):
         self.cfg.set("keepalive", int(os.environ.get("LRS_KEEPALIVE", "2")))
         self.cfg.set("graceful_timeout", 10)
         self.cfg.set("accesslog", os.environ.get("LRS_ACCESS_LOG") or None)
+        self.cfg.set("umask", PRIVATE_UMASK)  # gunicorn's own files (workers' heartbeats, sockets) too
 
     def load(self):
         from lrs.app import create_app
