@@ -24,6 +24,7 @@ import requests
 
 from tests.conftest import statement
 from tests.e2e.server import LRS, running_server
+from tests.conftest import EVERYTHING
 
 EMAIL = "zyxwv.erasure-7f3q@example.org"
 USERNAME = "qwzerase7"
@@ -148,7 +149,7 @@ def test_retired_terms_are_not_reused_by_another_process(tmp_path):
     later = prepared(actor={"mbox": "mailto:other@example.org"}, verb=verb)
     worker.store_statements([later])
     for store in (eraser, worker):
-        assert [s.id for s in store.query_statements(StatementQuery(verb=verb["id"]), 10).statements] == [later.id]
+        assert [s.id for s in store.query_statements(StatementQuery(verb=verb["id"]), 10, reach=EVERYTHING).statements] == [later.id]
     names = [term for (term,) in eraser.conn.execute("SELECT term FROM terms")]
     assert not any(EMAIL in term for term in names)
 

@@ -33,7 +33,7 @@ def _stored_directly(store, config, username, result) -> str:
                      timestamp="2026-03-10T09:00:00Z",
                      object={"id": "https://example.org/hostile", "definition": {"name": {"en": "Hostile one"}}})
     item = prepare(body, authority={"objectType": "Agent", "name": "old tool", "mbox": "mailto:old@example.org"},
-                   authority_key=None, version="1.0.3")
+                   authority_key=None, version="1.0.3", owners=None)
     [stored] = store.store_statements([item])
     return stored
 
