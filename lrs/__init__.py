@@ -83,6 +83,9 @@ _PUBLIC = {
     "Guard": "lrs.outbound",
     "Answer": "lrs.outbound",
     "status_text": "lrs.outbound",
+    # spreadsheets people open: cells that cannot run as formulas
+    "write_rows": "lrs.spreadsheets",
+    "Figure": "lrs.spreadsheets",
     # the xAPI domain
     "StatementQuery": "lrs.xapi.query",
     "Document": "lrs.xapi.documents",

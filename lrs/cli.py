@@ -18,6 +18,7 @@ from lrs.auth.personal import create_person, create_personal_key
 from lrs.auth.scopes import SCOPES, parse_scopes
 from lrs.config import Config
 from lrs.errors import LRSError
+from lrs.files import make_private, private_process, write_private
 
 FIRST_LOGIN_FILE = "first-login.json"
 
@@ -25,7 +26,9 @@ FIRST_LOGIN_FILE = "first-login.json"
 def _config(home: str | None = None) -> Config:
     overrides = {"home": home} if home else None
     config = Config.from_env(overrides)
-    return replace(config, secret_key=config.resolved_secret_key())
+    config = replace(config, secret_key=config.resolved_secret_key())
+    make_private(config)
+    return config
 
 
 def command_app(overrides: dict | None = None):
@@ -66,6 +69,12 @@ def make_credential(store, config: Config, *, name: str, scopes, person: str | N
     return credential, secret
 
 
+def main():
+    """The ``lrs`` command: its files, and its server's, are its user's only (lrs/files.py)."""
+    private_process()
+    cli()
+
+
 @click.group(help="Learnfolio: an xAPI Learning Record Store where the individual owns the record.")
 @click.version_option(package_name="learnfolio", prog_name="lrs")
 def cli():
@@ -90,8 +99,7 @@ def init(admin_name: str, as_json: bool):
             "credential": {"key": credential.key, "secret": secret, "scopes": list(credential.scopes)},
         }
         config.home.mkdir(parents=True, exist_ok=True)
-        first_login.write_text(json.dumps(info, indent=2))
-        first_login.chmod(0o600)
+        write_private(first_login, json.dumps(info, indent=2))
     if not first_login.exists():
         click.echo(f"The store at {config.store_url} is initialised; the first login was already handed out.")
         return

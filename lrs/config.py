@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from lrs.files import write_private
+
 
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
@@ -31,7 +33,9 @@ class Config:
     workers: int = 4
     #: the URL path prefix of the xAPI endpoint
     xapi_prefix: str = "/xapi"
-    #: used to key credential hashes and sign cursors; read from ``LRS_HOME/secret_key`` when unset
+    #: keys credential hashes, the space's CSRF tokens and the HMAC tags of ``more`` cursors
+    #: (lrs/api/cursors.py); read from ``LRS_HOME/secret_key`` when unset. Changing it ends
+    #: every cursor handed out (400) and every credential
     secret_key: str = ""
     #: largest request body accepted, in bytes (413 above it)
     max_body_bytes: int = 10 * 1024 * 1024
@@ -199,8 +203,7 @@ class Config:
         if not path.exists():
             self.home.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
-            tmp.write_text(secrets.token_urlsafe(48))
-            tmp.chmod(0o600)
+            write_private(tmp, secrets.token_urlsafe(48))
             try:
                 os.link(tmp, path)  # atomic: two workers starting at once agree on one key
             except FileExistsError:

@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from lrs import __version__
 from lrs.errors import Forbidden, LRSError, StoreUnavailable
+from lrs.files import open_private
 from lrs.hookspecs import hookimpl
 
 EXTENSION = "lrs.observability"
@@ -78,7 +79,7 @@ class RequestLog:
 
     def __init__(self, target: str):
         self._lock = threading.Lock()
-        self._stream = sys.stderr if target == "-" else open(target, "a", buffering=1, encoding="utf-8")
+        self._stream = sys.stderr if target == "-" else open_private(target, "a", buffering=1, encoding="utf-8")
 
     def write(self, record: dict) -> None:
         line = orjson.dumps(record).decode() + "\n"

@@ -16,6 +16,7 @@ import time
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers import gthread
 
+from lrs.files import PRIVATE_UMASK
 from lrs.serving import BalancedThreadWorker
 
 #: the most a request head may be before it is handed to gunicorn's parser (which limits it again)
@@ -135,6 +136,7 @@ class Server(BaseApplication):
         self.cfg.set("keepalive", self.lrs_config.keepalive)
         self.cfg.set("graceful_timeout", 10)
         self.cfg.set("accesslog", self.lrs_config.access_log or None)
+        self.cfg.set("umask", PRIVATE_UMASK)  # gunicorn's own files (workers' heartbeats, sockets) too
 
     def load(self):
         from lrs.app import create_app

@@ -17,6 +17,7 @@ from flask import Response
 from lrs import __version__
 from lrs.api.common import lrs_context, xapi_blueprint
 from lrs.xapi.versions import STATEMENT_VERSION_PATTERN
+from lrs.xapi.datatypes import MAX_NUMBER
 
 bp = xapi_blueprint("openapi", __name__, authenticated=False, version_required=False)
 
@@ -82,7 +83,8 @@ SCHEMAS = {
                          "definition": _ref("ActivityDefinition")}, required=("id",)),
     "StatementRef": _object({"objectType": {"type": "string", "enum": ["StatementRef"]}, "id": UUID},
                             required=("objectType", "id")),
-    "Score": _object({name: {"type": "number"} for name in ("scaled", "raw", "min", "max")}),
+    "Score": _object({name: {"type": "number", "minimum": -MAX_NUMBER, "maximum": MAX_NUMBER}
+                      for name in ("scaled", "raw", "min", "max")}),
     "Result": _object({
         "score": _ref("Score"),
         "success": {"type": "boolean"},

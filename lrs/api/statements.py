@@ -8,6 +8,7 @@ import orjson
 from flask import Response
 from werkzeug.http import http_date
 
+from lrs.api import cursors
 from lrs.api.common import consistent_through, lrs_context, xapi_blueprint
 from lrs.api.request import XAPIRequest, current
 from lrs.ingest import save_statements
@@ -168,7 +169,7 @@ def get_statements(xreq: XAPIRequest):
 
     if "more" in params:
         check_known(params, ("more",))
-        query = StatementQuery.from_cursor(params["more"])
+        query = StatementQuery.from_cursor(cursors.verify(params["more"], ctx.config.secret_key))
     else:
         query = parse_statement_query(params, version=xreq.version, max_limit=ctx.config.max_limit)
     limit = min(query.limit or ctx.config.default_limit, ctx.config.max_limit)
@@ -177,7 +178,9 @@ def get_statements(xreq: XAPIRequest):
     if query.format != "exact" or (not is_v2(xreq.version) and ctx.store.may_hold_2_0_context()
                                    and formats.needs_downgrade(rendered)):  # asked after the page is read
         rendered = ",".join(_render(s.json, query.format, xreq) for s in page.statements)
-    more = f"{ctx.config.xapi_prefix}/statements?more={page.more}" if page.more else ""
+    more = ""
+    if page.more:
+        more = f"{ctx.config.xapi_prefix}/statements?more={cursors.sign(page.more, ctx.config.secret_key)}"
     body = '{"statements":[' + rendered + '],"more":' + orjson.dumps(more).decode() + "}"
     headers = {}
     if page.statements:

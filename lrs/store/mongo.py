@@ -837,7 +837,18 @@ class MongoStore(Store):
             {"$or": [{"person_id": person_id}, {"ref": f"person:{person_id}"}]}).deleted_count
         counts["identities"] = db.identities.delete_many({"person_id": person_id}).deleted_count
         counts["people"] = db.people.delete_one({"_id": person_id}).deleted_count
+        self._forget_references(keys)
         return counts
+
+    def _forget_references(self, keys: set[str]) -> None:
+        """After an erasure, no ``statement_ids`` entry names the person: a placeholder for a statement
+        yet to arrive remembers each referrer's owner (her key), and her statements' own entries go."""
+        if not keys:
+            return
+        owners = sorted(keys)
+        self.db.statement_ids.update_many({"referrers.owner": {"$in": owners}},
+                                          {"$pull": {"referrers": {"owner": {"$in": owners}}}})
+        self.db.statement_ids.delete_many({"owner": {"$in": owners}})
 
     # -- copying between stores (lrs migrate) -------------------------------------------------------------------
     def dump(self, kind, *, after=0) -> Iterator[dict]:

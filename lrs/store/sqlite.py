@@ -16,6 +16,7 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import secrets
 import sqlite3
@@ -28,6 +29,7 @@ import orjson
 from lrs.access import Reach
 from lrs.auth.credentials import Credential
 from lrs.errors import Conflict, Forbidden, StoreUnavailable
+from lrs.files import create_private, open_private
 from lrs.hookspecs import hookimpl
 from lrs.store.base import Identity, Item, Person, StatementPage, Store, StoredStatement
 from lrs.store.upgrade import carried_on_upgrade, loaded_carries, owner_keys_on_upgrade
@@ -40,6 +42,8 @@ from lrs.xapi.indexing import OWNER, index_keys, inherited
 from lrs.xapi.documents import AGENT_PROFILE, STATE, Document, DocumentRef
 from lrs.xapi.query import StatementQuery
 from lrs.xapi.statements import PreparedStatement, same_statement
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -178,6 +182,7 @@ class SQLiteStore(Store):
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self._terms: dict[str, int] = {}
+        self._terms_epoch: str | None = None  # meta 'terms_retired' when _terms was last known good
         # key: (credential, reused until, credentials version), see get_credential
         self._credentials: dict[str, tuple[Credential, float, int]] = {}
         self._credentials_changes = 0
@@ -193,11 +198,14 @@ class SQLiteStore(Store):
         if conn is None:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                create_private(self.path)  # SQLite gives the WAL and shared memory the file's mode
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=self.busy_timeout_ms / 1000)
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(f"PRAGMA synchronous = {'NORMAL' if self.sync_wal_after_commit else self.synchronous}")
             conn.execute("PRAGMA foreign_keys = ON")
+            # deleted rows are overwritten with zeros, not left readable in free space (erasure)
+            conn.execute("PRAGMA secure_delete = ON")
             # 8 MiB per connection (default: 2 MiB); a worker has one per thread, and the OS page
             # cache, shared by all workers, holds the rest of the file
             conn.execute("PRAGMA cache_size = -8192")
@@ -403,6 +411,7 @@ class SQLiteStore(Store):
         destination.parent.mkdir(parents=True, exist_ok=True)
         tmp = destination.with_name(destination.name + ".partial")
         tmp.unlink(missing_ok=True)
+        create_private(tmp)  # a backup holds everyone's records
         target = sqlite3.connect(tmp)
         try:
             def report(status, remaining, total):
@@ -450,6 +459,7 @@ class SQLiteStore(Store):
         targeted_here: set[str] = set()
         ids = [prepared.id for prepared in statements]
         with self._write() as conn:
+            self._check_terms_cache(conn)
             for sha2, part in (attachments or {}).items():
                 conn.execute("INSERT OR IGNORE INTO attachments (sha2, content_type, content) VALUES (?, ?, ?)",
                              (sha2, part.content_type, part.content))
@@ -606,6 +616,7 @@ class SQLiteStore(Store):
 
     def query_statements(self, query: StatementQuery, limit: int, *, reach: Reach) -> StatementPage:
         conn = self.conn
+        self._check_terms_cache(conn)
         upto = query.upto
         if upto is None:
             upto = conn.execute("SELECT coalesce(max(seq), 0) FROM statements").fetchone()[0]
@@ -795,7 +806,7 @@ class SQLiteStore(Store):
         """After a revocation or deletion has committed: no process reuses an earlier read."""
         self._credentials_changes += 1
         if self.path != ":memory:":
-            with open(self.path + "-credentials", "ab") as stamp:
+            with open_private(self.path + "-credentials", "ab") as stamp:
                 stamp.write(b".")
 
     def get_credential(self, key: str) -> Credential | None:
@@ -1039,9 +1050,47 @@ class SQLiteStore(Store):
                                            (person_id, f"person:{person_id}")).rowcount
             counts["identities"] = conn.execute("DELETE FROM identities WHERE person_id = ?", (person_id,)).rowcount
             counts["people"] = conn.execute("DELETE FROM people WHERE id = ?", (person_id,)).rowcount
+            self._retire_terms(conn, keys)
         self._terms.clear()
         self._credentials_changed()
+        self._empty_wal()
         return counts
+
+    def _check_terms_cache(self, conn) -> None:
+        """Forget the cached term ids once an erasure (in any process) has retired terms."""
+        row = conn.execute("SELECT value FROM meta WHERE key = 'terms_retired'").fetchone()
+        epoch = row[0] if row else "0"
+        if epoch != self._terms_epoch:
+            self._terms.clear()
+            self._terms_epoch = epoch
+
+    def _retire_terms(self, conn, keys: set[str]) -> None:
+        """After an erasure, no term row names the person or a statement that is gone: each term naming
+        an erased key, and each no index row uses any more, becomes ``erased:<id>``. The row stays as a
+        tombstone so that its id is never given to another term (a process may hold it in its cache
+        until it sees ``terms_retired`` change)."""
+        named = [prefix + key for key in keys for prefix in ("actor:", "agent:", "ragent:")]
+        ids = {r[0] for r in self._rows_in(conn, "SELECT id FROM terms WHERE term IN ({})", named)}
+        ids.update(r[0] for r in conn.execute(
+            "SELECT id FROM terms t WHERE substr(term, 1, 7) != 'erased:'"
+            " AND NOT EXISTS (SELECT 1 FROM statement_index i WHERE i.term = t.id)"))
+        conn.executemany("UPDATE terms SET term = 'erased:' || id WHERE id = ?", [(i,) for i in ids])
+        conn.execute("INSERT INTO meta VALUES ('terms_retired', '1')"
+                     " ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    def _empty_wal(self) -> None:
+        """After an erasure: copy the WAL into the database and cut it to nothing, so no earlier
+        version of an erased page stays in it. Readers in other processes may delay it (SQLite
+        waits for them up to the busy timeout); a few tries, then it is left to the next erasure."""
+        if self.path == ":memory:":
+            return
+        for _ in range(3):
+            busy, _frames, _copied = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return
+            time.sleep(0.2)
+        log.warning("the WAL could not be emptied after an erasure (readers kept it busy): it may hold erased "
+                    "pages until the next erasure empties it or the LRS stops")
 
     def _seqs_with_terms(self, conn, terms: list[str]) -> list[int]:
         ids = [t for t in (self._term_id(conn, term, create=False) for term in terms) if t is not None]

@@ -155,16 +155,38 @@ def comparable_duration(value: str) -> str:
 
 
 _DURATION_PARTS = re.compile(
-    r"^P(?:(?P<Y>\d+(?:\.\d+)?)Y)?(?:(?P<Mo>\d+(?:\.\d+)?)M)?(?:(?P<W>\d+(?:\.\d+)?)W)?(?:(?P<D>\d+(?:\.\d+)?)D)?"
-    r"(?:T(?:(?P<H>\d+(?:\.\d+)?)H)?(?:(?P<Mi>\d+(?:\.\d+)?)M)?(?:(?P<S>\d+(?:\.\d+)?)S)?)?$")
+    r"^P(?:(?P<Y>\d+(?:[.,]\d+)?)Y)?(?:(?P<Mo>\d+(?:[.,]\d+)?)M)?(?:(?P<W>\d+(?:[.,]\d+)?)W)?"
+    r"(?:(?P<D>\d+(?:[.,]\d+)?)D)?"
+    r"(?:T(?:(?P<H>\d+(?:[.,]\d+)?)H)?(?:(?P<Mi>\d+(?:[.,]\d+)?)M)?(?:(?P<S>\d+(?:[.,]\d+)?)S)?)?$")
 _DURATION_SECONDS = {"Y": 365 * 86400, "Mo": 30 * 86400, "W": 7 * 86400, "D": 86400, "H": 3600, "Mi": 60, "S": 1}
+
+#: the longest duration accepted, what a ``timedelta`` holds (999,999,999 days, about 2.7 million
+#: years): every accepted duration has a finite length in seconds that sums, rounds and shows
+MAX_DURATION_SECONDS = dt.timedelta.max.days * 86400
+
+#: the largest magnitude of a score (and an attachment's length): I-JSON's (RFC 7493 §2.2)
+#: interoperable range, exact in every JSON reader and in a double, and a 64-bit integer in any store
+MAX_NUMBER = 2 ** 53 - 1
 
 
 def duration_seconds(value) -> float | None:
-    """An ISO 8601 duration in seconds (a year as 365 days, a month as 30), or None if it is not one."""
+    """An ISO 8601 duration in seconds (a year as 365 days, a month as 30), or None if it is not one
+    or is longer than :data:`MAX_DURATION_SECONDS` (statements stored before that bound may hold one)."""
     if not isinstance(value, str) or value in ("P", "PT"):
         return None
     match = _DURATION_PARTS.match(value)
     if match is None:
         return None
-    return sum(float(v) * _DURATION_SECONDS[k] for k, v in match.groupdict().items() if v)
+    seconds = sum(float(v.replace(",", ".")) * _DURATION_SECONDS[k] for k, v in match.groupdict().items() if v)
+    return seconds if seconds <= MAX_DURATION_SECONDS else None  # also False for inf
+
+
+def duration_fits(value) -> bool:
+    """Whether an ISO 8601 duration is no longer than :data:`MAX_DURATION_SECONDS`."""
+    return duration_seconds(value) is not None
+
+
+def is_bounded_number(value) -> bool:
+    """A JSON number no larger in magnitude than :data:`MAX_NUMBER` (so not NaN nor infinite)."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and -MAX_NUMBER <= value <= MAX_NUMBER)

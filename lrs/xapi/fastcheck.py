@@ -15,6 +15,9 @@ Only exact JSON types are trusted (``dict``, ``list``, ``str``, ``int``,
 from __future__ import annotations
 
 from lrs.xapi.datatypes import (
+    MAX_NUMBER,
+    duration_fits,
+    is_bounded_number,
     is_duration,
     is_iri,
     is_language_tag,
@@ -256,7 +259,7 @@ def _score(value) -> bool:
     if type(value) is not dict or not value.keys() <= SCORE_KEYS:
         return False
     for number in value.values():
-        if type(number) not in NUMBER:
+        if type(number) not in NUMBER or not is_bounded_number(number):
             return False
     if "scaled" in value and not -1 <= value["scaled"] <= 1:
         return False
@@ -280,7 +283,8 @@ def _result(value) -> bool:
             return False
     if "response" in value and type(value["response"]) is not str:
         return False
-    if "duration" in value and not (type(value["duration"]) is str and is_duration(value["duration"])):
+    if "duration" in value and not (type(value["duration"]) is str and is_duration(value["duration"])
+                                    and duration_fits(value["duration"])):
         return False
     return "extensions" not in value or _extensions(value["extensions"])
 
@@ -292,7 +296,7 @@ def _attachments(value) -> bool:
         if type(item) is not dict or not item.keys() <= ATTACHMENT_KEYS or not ATTACHMENT_REQUIRED <= item.keys():
             return False
         if not (_iri(item["usageType"]) and _language_map(item["display"]) and type(item["contentType"]) is str
-                and type(item["length"]) is int and item["length"] >= 0
+                and type(item["length"]) is int and 0 <= item["length"] <= MAX_NUMBER
                 and type(item["sha2"]) is str and is_sha2(item["sha2"])):
             return False
         if "description" in item and not _language_map(item["description"]):

@@ -26,12 +26,16 @@ SINGLE_PARAMS = ("statementId", "voidedStatementId")
 ALL_PARAMS = FILTER_PARAMS + SINGLE_PARAMS + ("more",)
 
 
+CURSOR_REFUSED = "the 'more' cursor is not one this LRS issued"
+
 #: the type of each field a ``more`` cursor carries back (it comes from the client, so it is checked)
 _CURSOR_TYPES = {
     **{name: (str, type(None)) for name in ("agent", "verb", "activity", "registration", "since", "until")},
     **{name: bool for name in ("related_agents", "related_activities", "ascending", "attachments")},
     "limit": int, "format": str, "after": int, "upto": int,
 }
+#: integers a cursor may hold: what a store's sequence numbers are (SQLite's and BSON's 64 bits)
+_CURSOR_INT = 2 ** 63 - 1
 
 
 def index_time(moment: dt.datetime) -> str:
@@ -102,19 +106,29 @@ class StatementQuery:
 
     @classmethod
     def from_cursor(cls, token: str) -> "StatementQuery":
+        """The query a cursor of :meth:`to_cursor` continues; BadRequest for anything else.
+
+        Every field is type-checked, as the cursor went through a client (the API also
+        checks its tag: lrs.api.cursors); ``owners`` is never taken from a cursor."""
         try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            raw = base64.urlsafe_b64decode(token.encode("ascii") + b"=" * (-len(token) % 4))
             data = json.loads(raw)
+            if not isinstance(data, dict) or not data.keys() <= _CURSOR_TYPES.keys():
+                raise ValueError("fields")
             query = cls(**data)
             for name, kind in _CURSOR_TYPES.items():
                 value = getattr(query, name)
                 if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
                     raise ValueError(name)
+                if isinstance(value, str):
+                    value.encode("utf-8")  # a lone surrogate is no text: UnicodeEncodeError
+                if isinstance(value, int) and not -_CURSOR_INT <= value <= _CURSOR_INT:
+                    raise ValueError(name)
             if query.format not in FORMATS or query.limit < 0:
                 raise ValueError("format")
             return query
-        except (ValueError, TypeError, UnicodeDecodeError, RecursionError, base64.binascii.Error):
-            raise BadRequest("the 'more' cursor is not one this LRS issued", location="more") from None
+        except (ValueError, TypeError, UnicodeError, RecursionError, base64.binascii.Error):
+            raise BadRequest(CURSOR_REFUSED, location="more") from None
 
 
 def parse_boolean(params: dict, name: str) -> bool:

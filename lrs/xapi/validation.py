@@ -18,6 +18,10 @@ from lrs.errors import BadRequest
 from lrs.xapi.fastcheck import proves_valid
 from lrs.xapi.versions import is_statement_version
 from lrs.xapi.datatypes import (
+    MAX_DURATION_SECONDS,
+    MAX_NUMBER,
+    duration_fits,
+    is_bounded_number,
     is_duration,
     is_iri,
     is_language_tag,
@@ -75,6 +79,10 @@ class Number(Strict):
     json_types = (int, float)
     type_name = "a number"
 
+    def check(self, value):
+        if not is_bounded_number(value):
+            raise ValidationError(f"must be a finite number between -{MAX_NUMBER} and {MAX_NUMBER}")
+
 
 class Integer(Strict):
     json_types = (int,)
@@ -83,6 +91,8 @@ class Integer(Strict):
     def check(self, value):
         if value < 0:
             raise ValidationError("must not be negative")
+        if value > MAX_NUMBER:
+            raise ValidationError(f"must be at most {MAX_NUMBER}")
 
 
 class IRI(String):
@@ -115,6 +125,9 @@ class Duration(String):
     def check(self, value):
         if not is_duration(value):
             raise ValidationError(f"must be an ISO 8601 duration such as PT1H30M, not {value[:80]!r}")
+        if not duration_fits(value):
+            raise ValidationError(f"is too long: a duration may be at most {MAX_DURATION_SECONDS // 86400} days, "
+                                  f"not {value[:40]!r}")
 
 
 class LanguageTag(String):

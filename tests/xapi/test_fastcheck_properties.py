@@ -77,12 +77,12 @@ PROPERTY_NAMES = sorted({
 })
 OBJECT_TYPES = ["Agent", "Group", "Activity", "StatementRef", "SubStatement", "contextAgent", "contextGroup",
                 "agent", "", None]
-SCALARS = [None, True, False, 0, 1, -1, 2, 0.5, -1.5, 10**20, float("inf"), "", "x", "1.0.3", "2.0.0", "1.0",
-           "en-US", "not a tag!", "http://example.org/x", "http://adlnet.gov/expapi/verbs/voided",
+SCALARS = [None, True, False, 0, 1, -1, 2, 0.5, -1.5, 10**20, 2**53 - 1, 2**53, float("inf"), float("nan"), "",
+           "x", "1.0.3", "2.0.0", "1.0", "en-US", "not a tag!", "http://example.org/x", "http://adlnet.gov/expapi/verbs/voided",
            "mailto:a@example.org", "a" * 40, "a" * 64, "5f0b8a9e-6d4b-4a2b-9c8e-2e5d8f1a1b2c",
            "2026-01-01T00:00:00Z", "2026-01-01T00:00:00-00:00", "2015-06-30T23:59:60Z", "2015-06-30T12:00:60Z",
-           "1.0.3-rc1", "2.0.0-rc1", "1.0.3-", "PT1H30M", "PT1.5H30M", "choice", "likert",
-           "contextAgent", "Group"]
+           "1.0.3-rc1", "2.0.0-rc1", "1.0.3-", "PT1H30M", "PT1.5H30M", "P" + "9" * 400 + "Y", "P999999999D",
+           "P1000000000D", "choice", "likert", "contextAgent", "Group"]
 VALUES = st.recursive(
     st.sampled_from(SCALARS),
     lambda children: st.lists(children, max_size=2) | st.dictionaries(st.sampled_from(PROPERTY_NAMES), children,

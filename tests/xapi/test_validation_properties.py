@@ -189,6 +189,18 @@ def bad_duration(s, data):
     return "statement.result.duration"
 
 
+def duration_too_long(s, data):
+    s["result"] = {"duration": data.draw(st.sampled_from(["P" + "9" * 400 + "Y", "PT" + "9" * 30 + "S",
+                                                          "P1000000000D", "P" + "9" * 40 + "W"]))}
+    return "statement.result.duration"
+
+
+def score_beyond_a_double(s, data):
+    key = data.draw(st.sampled_from(["raw", "min", "max"]))
+    s["result"] = {"score": {key: data.draw(st.sampled_from([2 ** 53, -(10 ** 400), 1e300, -1e20]))}}
+    return f"statement.result.score.{key}"
+
+
 def extension_key_not_iri(s, data):
     where = data.draw(st.sampled_from(["result", "context"]))
     if where == "context" and isinstance(s["object"], dict):
@@ -294,7 +306,7 @@ def attachment_missing_property(s, data):
 
 def attachment_bad_length(s, data):
     s["attachments"] = [{"usageType": "http://example.org/u", "display": {"en": "x"}, "contentType": "text/plain",
-                         "length": data.draw(st.sampled_from([-1, 1.5, "1", True])), "sha2": "a" * 64}]
+                         "length": data.draw(st.sampled_from([-1, 1.5, "1", True, 2 ** 53])), "sha2": "a" * 64}]
     return "statement.attachments[0].length"
 
 
@@ -307,7 +319,7 @@ MUTATIONS = [unknown_property_at_any_depth, null_at_any_depth, wrong_object_type
              drop_actor_ifi, second_ifi, bad_mbox, bad_mbox_sha1sum, anonymous_group_without_members,
              group_member_is_group, team_is_not_a_group, verb_without_id, scaled_out_of_range, raw_above_max,
              raw_below_min, min_not_below_max, boolean_as_number, string_as_number, string_as_boolean,
-             bad_duration, extension_key_not_iri, bad_statement_id, bad_registration, statement_ref_bad_id,
+             bad_duration, duration_too_long, score_beyond_a_double, extension_key_not_iri, bad_statement_id, bad_registration, statement_ref_bad_id,
              bad_timestamp, bad_version, revision_with_non_activity, nested_substatement,
              substatement_with_statement_only_property, voiding_without_statement_ref,
              interaction_components_without_type, components_for_another_interaction_type,

@@ -8,7 +8,6 @@ nursing revalidation log in ``lrs_cpd.nursing``.
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
@@ -17,8 +16,8 @@ from typing import BinaryIO
 
 import orjson
 
+from lrs import Figure, Person, StatementQuery, VOIDED_VERB, write_rows
 from lrs_cpd.registrations import Exporter
-from lrs import Person, StatementQuery, VOIDED_VERB
 from lrs_cpd.records import CPDRecord, Settings, Totals, cpd_records, format_hours
 
 ARCHIVE_FORMAT = "learnfolio-xapi-archive/1"
@@ -94,15 +93,17 @@ CSV_COLUMNS = {
 def csv_rows(records: list[CPDRecord]):
     yield list(CSV_COLUMNS)
     for r in records:
-        yield [r.date, r.title, r.activity_type, r.way, r.provider,
-               "" if r.hours is None else format_hours(r.hours), r.hours_source, "yes" if r.participatory else "no",
-               r.learned, r.application, " | ".join(e.text() for e in r.evidence), ", ".join(r.tags), r.goal, r.id]
+        hours = Figure("" if r.hours is None else format_hours(r.hours))
+        yield [r.date, r.title, r.activity_type, r.way, r.provider, hours, r.hours_source,
+               "yes" if r.participatory else "no", r.learned, r.application,
+               " | ".join(e.text() for e in r.evidence), ", ".join(r.tags), r.goal, r.id]
 
 
 def write_csv(job: ExportJob, out: BinaryIO) -> None:
-    """One row per record, UTF-8 with a byte order mark so LibreOffice and Excel read the encoding right."""
+    """One row per record, UTF-8 with a byte order mark so LibreOffice and Excel read the encoding right;
+    text that a spreadsheet would run as a formula starts with ' (lrs.spreadsheets)."""
     text = io.StringIO(newline="")
-    csv.writer(text, lineterminator="\r\n").writerows(csv_rows(job.records))
+    write_rows(text, csv_rows(job.records))
     out.write(text.getvalue().encode("utf-8-sig"))
 
 

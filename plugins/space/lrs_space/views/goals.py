@@ -10,6 +10,9 @@ from lrs import Item, lrs_app, render, signed_in
 from lrs_space.people import GOAL, find_record, goals_of, my_records, own_item
 from lrs_space.web import bp
 
+#: a bound that keeps a goal's minutes a small integer (a lifetime is about 700,000 hours)
+MAX_TARGET_HOURS = 1_000_000
+
 
 def progress(goal, records_by_id) -> dict:
     linked = [records_by_id[i] for i in goal.body.get("statement_ids", []) if i in records_by_id]
@@ -28,8 +31,8 @@ def goals():
         hours = request.form.get("hours", "").strip()
         if not title:
             error = "A goal needs a title."
-        elif hours and not hours.replace(".", "", 1).isdigit():
-            error = "Target hours is a number, like 12 or 1.5."
+        elif hours and not (hours.replace(".", "", 1).isdigit() and float(hours) <= MAX_TARGET_HOURS):
+            error = f"Target hours is a number up to {MAX_TARGET_HOURS}, like 12 or 1.5."
         else:
             body = {"title": title, "description": request.form.get("description", "").strip()[:2000],
                     "target_minutes": round(float(hours) * 60) if hours else 0,
