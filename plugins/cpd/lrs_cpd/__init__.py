@@ -6,6 +6,8 @@ see docs/cpd.md.
 """
 
 from lrs_cpd.exporting import ExportJob
+from lrs_cpd.importing import DocumentEntry, Problem, StatementEntry
 from lrs_cpd.registrations import Exporter, Importer, exporters, importers
 
-__all__ = ["ExportJob", "Exporter", "Importer", "exporters", "importers"]
+__all__ = ["DocumentEntry", "ExportJob", "Exporter", "Importer", "Problem", "StatementEntry", "exporters",
+           "importers"]
