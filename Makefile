@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export LRS_HOME ?= $(CURDIR)/lrs-data
 export LRS_PORT ?= 8080
 
-.PHONY: install browser pdftools docker-tools docker-check serve test clean
+.PHONY: install browser pdftools docker-tools docker-check serve test test-fast clean
 
 $(BIN)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml) connectors/journal/pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Learnfolio needs Python 3.11 or newer"'
@@ -51,6 +51,10 @@ serve: install
 test: install browser pdftools docker-tools
 	node --test --test-reporter=spec connectors/browser-extension/test/
 	$(BIN)/pytest -q
+
+# The quick loop while developing: every test that needs no real server, browser or other process.
+test-fast: install
+	$(BIN)/pytest -q -m "not slow"
 
 clean:
 	rm -rf $(VENV) .pytest_cache node_modules

@@ -14,6 +14,24 @@ from lrs.auth.credentials import Credential, hash_secret, tool_authority
 SECRET_KEY = "test-secret-key"
 
 
+#: what makes a test slow: a real server, a browser, another process, a long soak
+_SLOW_MARKS = ("running_server", "sync_playwright", "launch_persistent_context", "subprocess.", "tests.soak",
+               "Popen", "make_person(")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark slow tests (``pytest -m "not slow"`` is the quick loop; ``make test`` runs everything): a test
+    is slow when its module starts real servers, browsers or other processes, or it is in tests/e2e."""
+    sources: dict = {}
+    for item in items:
+        path = item.path
+        if path not in sources:
+            text = path.read_text()
+            sources[path] = "/e2e/" in str(path) or any(mark in text for mark in _SLOW_MARKS)
+        if sources[path]:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def only_named_plugins(monkeypatch):
     """Test apps load the built-in plugins and only the entry-point plugins a test names
