@@ -18,6 +18,7 @@ Free of Flask and storage: the LRS's wiring (which profiles apply to whom, findi
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -127,7 +128,9 @@ class JSONPath:
             if not part:
                 raise ProfileError(f"the JSONPath {text!r} has an empty side of |", location=location)
             try:
-                path = _parse_jsonpath(part)
+                with warnings.catch_warnings():  # jsonpath-ng warns of its own | and & (refused below)
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    path = _parse_jsonpath(part)
             except (JsonPathLexerError, JsonPathParserError, ValueError, TypeError, AttributeError) as error:
                 raise ProfileError(f"the JSONPath {part!r} cannot be read: {error}", location=location) from None
             _check_subset(path, text, location)
