@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import logging
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,8 @@ CHANGES = "profile-registry"
 MODES = ("report", "enforce")
 CLAIM_MODES = ("off", "report", "enforce")
 SHIPPED_FOLDER = Path(__file__).parent
+
+log = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -87,7 +90,10 @@ class Registry:
 def load_registry(store) -> Registry:
     profiles = list(shipped())
     for item in sorted(store.list_items(PROFILE), key=lambda i: (i.body.get("added", ""), i.item_id)):
-        profiles.append(load_profile(item.body["document"], others=profiles))
+        try:
+            profiles.append(load_profile(item.body["document"], others=profiles))
+        except ProfileError as error:  # one unreadable profile must not stop every statement
+            log.error("the xAPI Profile %s is not used: %s (at %s)", item.item_id, error.message, error.location)
     assignments: dict[str, list[Assignment]] = {}
     for item in store.list_items(ASSIGNMENT):
         a = Assignment(item.body["credential"], item.body["profile"], item.body["mode"])

@@ -188,3 +188,12 @@ def test_findings_are_items_no_one_else_s_view_shows(lrs, ann):
     lrs.store.put_item(Item(FINDINGS, "x", ann.id, {"statement": "00000000-0000-4000-8000-0000000000ff",
                                                     "findings": []}))
     assert findings_of(lrs.store, Access.for_person(lrs.store, ann)) == []
+
+
+def test_a_stored_profile_that_no_longer_loads_does_not_stop_statements(lrs, tool, caplog):
+    from lrs.profiles import PROFILE, _changed
+
+    lrs.store.put_item(Item(PROFILE, "https://example.org/broken", None, {"document": {"type": "Profile"}}))
+    _changed(lrs.store)
+    assert tool.post("/xapi/statements", json=entry({"mbox": "mailto:x@example.org"})).status_code == 200
+    assert "https://example.org/broken is not used" in caplog.text

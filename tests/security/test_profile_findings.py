@@ -80,3 +80,21 @@ def test_a_finding_shows_only_while_its_statement_is_in_the_reader_s_records(tmp
     lrs.store.remove_identity(ann.id, agent_key(extra))  # the address is no longer hers
     assert seen_by(lrs, ann) == []
     assert findings_of(lrs.store, Access.operator()) != []  # the operator still sees it
+
+
+def test_people_owning_asks_the_ownership_index(tmp_path):
+    """The gate's answer for a tool's Group statement (every verified member), a person's (theirs
+    alone) and a stranger's (no one)."""
+    app, lrs, ann, bob = setup(tmp_path)
+    tool = XAPIClient(app.test_client(), add_credential(lrs.store, key="lms"))
+    pair = {"objectType": "Group", "member": [person_agent(lrs.config, "ann"), person_agent(lrs.config, "bob")]}
+    key, secret = create_personal_key(lrs.store, lrs.config, ann, "notes")
+    own = XAPIClient(app.test_client(), auth_header(key.key, secret))
+    by_tool, by_ann = off_platform(pair, 1), off_platform(pair, 2)
+    stranger = off_platform({"mbox": "mailto:nobody@example.org"}, 3)
+    assert tool.post("/xapi/statements", json=[by_tool, stranger]).status_code == 200
+    assert own.post("/xapi/statements", json=by_ann).status_code == 200
+    owners = Access.people_owning([by_tool, by_ann, stranger], lrs.store)
+    assert sorted(owners[by_tool["id"]]) == sorted([ann.id, bob.id])
+    assert owners[by_ann["id"]] == [ann.id]
+    assert owners[stranger["id"]] == []
