@@ -44,7 +44,11 @@ def test_scopes_beyond_a_persons_are_refused_before_consent(ann_browser, oauth_s
 
 def test_a_refresh_cannot_widen_the_scopes(oauth_app, ann_browser):
     token = connect(ann_browser, scope="statements/write")
-    answer = oauth_app.test_client().post("/oauth/token", data={
-        "grant_type": "refresh_token", "client_id": EXTENSION, "refresh_token": token["refresh_token"],
-        "scope": "statements/write statements/read/mine"})
+    client = oauth_app.test_client()
+    form = {"grant_type": "refresh_token", "client_id": EXTENSION, "refresh_token": token["refresh_token"]}
+    answer = client.post("/oauth/token", data={**form, "scope": "statements/write statements/read/mine"})
     assert answer.status_code == 400 and answer.get_json()["error"] == "invalid_scope"
+    # the refused request did not spend the refresh token, and what it gets is no wider
+    again = client.post("/oauth/token", data=form)
+    assert again.status_code == 200 and again.get_json()["scope"] == "statements/write"
+    assert client.get("/xapi/statements", headers=bearer(again.get_json())).status_code == 403

@@ -14,7 +14,7 @@ import secrets
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidGrantError, InvalidRequestError, \
-    UnauthorizedClientError
+    InvalidScopeError, UnauthorizedClientError
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -123,10 +123,14 @@ class RefreshGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
-        """The refresh token, taken from the store (each is used once); a used one revokes its connection."""
+        """The refresh token, taken from the store (each is used once); a used one revokes its connection.
+
+        Scopes wider than the connection's are refused before the token is taken, so a tool's
+        mistake does not cost it its connection.
+        """
         lrs = lrs_app()
         key = tokens.digest(lrs, refresh_token)
-        item = lrs.store.take_item(tokens.REFRESH, key)
+        item = lrs.store.get_item(tokens.REFRESH, key)
         if item is None:
             used = lrs.store.get_item(tokens.USED_REFRESH, key)
             if used is not None:
@@ -134,6 +138,11 @@ class RefreshGrant(grants.RefreshTokenGrant):
             return None
         grant = lrs.store.get_item(tokens.GRANT, item.body["grant"])
         if grant is None or item.body["expires_at"] < tokens.now():
+            return None
+        asked = (self.request.payload.scope or "").split()
+        if not set(asked) <= set(grant.body["scope"].split()):
+            raise InvalidScopeError("a refresh cannot ask for more than was allowed")
+        if lrs.store.take_item(tokens.REFRESH, key) is None:  # used by another request just now
             return None
         lrs.store.put_item(Item(tokens.USED_REFRESH, key, item.person_id, {"grant": grant.item_id},
                                 ref=tokens.grant_ref(grant.item_id)))
