@@ -89,6 +89,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
 
     def save_authorization_code(self, code, request):
         lrs = lrs_app()
+        tokens.forget_expired(lrs.store, tokens.CODE, person_id=request.user.id)
         data = request.payload.data
         lrs.store.put_item(Item(tokens.CODE, tokens.digest(lrs, code), request.user.id, {
             "client_id": request.client.get_client_id(), "redirect_uri": request.payload.redirect_uri,
@@ -144,7 +145,7 @@ class RefreshGrant(grants.RefreshTokenGrant):
             raise InvalidScopeError("a refresh cannot ask for more than was allowed")
         if lrs.store.take_item(tokens.REFRESH, key) is None:  # used by another request just now
             return None
-        lrs.store.put_item(Item(tokens.USED_REFRESH, key, item.person_id, {"grant": grant.item_id},
+        lrs.store.put_item(Item(tokens.USED_REFRESH, key, item.person_id, {"grant": grant.item_id, "at": tokens.now()},
                                 ref=tokens.grant_ref(grant.item_id)))
         return RefreshToken(grant=grant.item_id, person_id=grant.person_id, client_id=grant.body["client_id"],
                             scope=grant.body["scope"])
@@ -218,6 +219,7 @@ class DeviceAuthorization(DeviceAuthorizationEndpoint):
 
     def save_device_credential(self, client_id, scope, data):
         lrs = lrs_app()
+        tokens.forget_expired(lrs.store, tokens.DEVICE)
         client = self.server.query_client(client_id)
         ref = user_code_ref(data["user_code"])
         lrs.store.put_item(Item(tokens.DEVICE, tokens.digest(lrs, data["device_code"]), None, {

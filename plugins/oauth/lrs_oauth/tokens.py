@@ -31,6 +31,8 @@ DEVICE = "oauth-device"
 
 #: how often a connection's "last used" is written (not on every request)
 TOUCH_EVERY = 60
+#: how long a spent refresh token is remembered, to end its connection if it comes back
+USED_REFRESH_KEPT = 7 * 86400
 
 
 def now() -> float:
@@ -82,9 +84,19 @@ def connect(store, person_id: int, client, scope: str) -> Item:
 
 
 def keep_tokens(lrs, connection: Item, token: dict) -> None:
-    """Keep the HMACs of a token response's access and refresh tokens, tied to the connection."""
+    """Keep the HMACs of a token response's access and refresh tokens, tied to the connection.
+
+    The connection's earlier access tokens end here (a tool that refreshed uses the new one), and
+    spent refresh tokens older than a week are forgotten, so a connection refreshed every hour
+    for months keeps a handful of items, not thousands.
+    """
     settings = load_settings(lrs)
     ref = grant_ref(connection.item_id)
+    for old in lrs.store.list_items(ACCESS, ref=ref):
+        lrs.store.delete_item(ACCESS, old.item_id)
+    for spent in lrs.store.list_items(USED_REFRESH, ref=ref):
+        if spent.body.get("at", 0) < now() - USED_REFRESH_KEPT:
+            lrs.store.delete_item(USED_REFRESH, spent.item_id)
     lrs.store.put_item(Item(ACCESS, digest(lrs, token["access_token"]), connection.person_id,
                             {"grant": connection.item_id, "expires_at": now() + int(token["expires_in"])}, ref=ref))
     if token.get("refresh_token"):
@@ -100,6 +112,13 @@ def revoke(store, grant_id: str) -> bool:
         for item in store.list_items(kind, ref=grant_ref(grant_id)):
             store.delete_item(kind, item.item_id)
     return found
+
+
+def forget_expired(store, kind: str, **where) -> None:
+    """Delete the codes of a kind (authorization, device) that ran out unused."""
+    for item in store.list_items(kind, **where):
+        if item.body.get("expires_at", 0) < now():
+            store.delete_item(kind, item.item_id)
 
 
 def connections(store, person_id: int) -> list[Connection]:

@@ -88,3 +88,36 @@ def test_metadata_names_every_endpoint(oauth_app):
     assert meta["token_endpoint"].endswith("/oauth/token")
     assert meta["code_challenge_methods_supported"] == ["S256"]
     assert meta["scopes_supported"] == ["statements/write", "statements/read/mine", "state"]
+
+
+def test_a_connection_refreshed_many_times_keeps_few_items(oauth_app, oauth_store, ann_browser):
+    """Each refresh ends the connection's earlier access token; spent refresh tokens are kept a week."""
+    token = connect(ann_browser)
+    client = oauth_app.test_client()
+    tokens_seen = [token]
+    for _ in range(5):
+        token = client.post("/oauth/token", data={"grant_type": "refresh_token", "client_id": "learnfolio-extension",
+                                                  "refresh_token": token["refresh_token"]}).get_json()
+        tokens_seen.append(token)
+    assert len(oauth_store.list_items("oauth-access")) == 1 and len(oauth_store.list_items("oauth-refresh")) == 1
+    assert len(oauth_store.list_items("oauth-refresh-used")) == 5
+    answers = [client.get("/oauth/userinfo", headers=bearer(t)).status_code for t in tokens_seen]
+    assert answers == [401] * 5 + [200]
+
+
+def test_codes_that_ran_out_unused_are_forgotten(tmp_path):
+    from lrs.app import create_app
+    from lrs.auth.personal import create_person
+    from tests.conftest import SECRET_KEY
+    from tests.plugins.oauth.conftest import allow, authorize_query, pkce
+    from tests.plugins.space.conftest import PASSWORD, Browser
+
+    app = create_app({"home": tmp_path, "secret_key": SECRET_KEY, "load_plugins": ("space", "oauth"),
+                      "oauth_code_seconds": "-1", "oauth_device_seconds": "-1"})
+    ctx = app.extensions["lrs"]
+    create_person(ctx.store, ctx.config, "ann", PASSWORD)
+    browser = Browser(app).signin("ann")
+    for _ in range(3):
+        allow(browser, authorize_query(pkce()[1]))
+        app.test_client().post("/oauth/device_authorization", data={"client_id": JOURNAL})
+    assert len(ctx.store.list_items("oauth-code")) == 1 and len(ctx.store.list_items("oauth-device")) == 1
