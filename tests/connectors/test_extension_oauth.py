@@ -188,6 +188,17 @@ def test_connected_by_oauth_it_posts_as_the_person(browser, lrs, site):
     assert [m.get("name") for m in saved["authority"]["member"]] == ["Learnfolio browser extension", "ann"]
     assert "Learnfolio browser extension" in Space(lrs, "ann").keys()
 
+    # the browser is signed in to the space now (launchWebAuthFlow's window shares its cookies)
+    keys = context.new_page()
+    keys.goto(f"http://127.0.0.1:{lrs.port}/space/keys")
+    connected = keys.locator("#connected")
+    expect(connected).to_contain_text("Learnfolio browser extension")
+    expect(connected).to_contain_text("statements/write, statements/read/mine, state")
+    screenshot(keys, "my-keys-connected-tools")
+    assert axe_violations(keys) == []
+    keys.goto(f"http://127.0.0.1:{lrs.port}/space/oauth/device")
+    assert axe_violations(keys) == []
+
 
 def test_a_refused_statement_is_not_accepted_shown_fixed_and_resent_or_discarded(browser, lrs, site):
     context, worker, devtools = browser
