@@ -21,7 +21,8 @@ def keys():
         created = {"key": credential.key, "secret": secret, "name": credential.name}
     endpoint = request.host_url.rstrip("/") + lrs_app().config.xapi_prefix + "/"
     mine = store.list_credentials(person_id=g.person.id)
-    return render("keys.html", keys=mine, created=created, endpoint=endpoint), 201 if created else 200
+    others = [row for rows in lrs_app().pm.hook.key_rows(person=g.person, lrs=lrs_app()) for row in rows or ()]
+    return render("keys.html", keys=mine, others=others, created=created, endpoint=endpoint), 201 if created else 200
 
 
 @bp.route("/keys/<key>/revoke", methods=["POST"])
