@@ -144,8 +144,6 @@ def _returns_itself(field: fields.Field) -> Check:
     return lambda value: value is not None and deserialize(value, None, None) is value
 
 
-
-
 def _list_check(inner: Check) -> Check:
     def check(value) -> bool:
         if type(value) is not list:

@@ -238,15 +238,6 @@ class LanguageMap(fields.Field):
                 raise ValidationError({tag: ["must be a string"]})
         return value
 
-    def accepts(self, value) -> bool:
-        """Whether ``deserialize`` returns ``value`` itself (exact JSON types only)."""
-        if type(value) is not dict:
-            return False
-        for tag, text in value.items():
-            if type(text) is not str or not is_language_tag(tag):
-                return False
-        return True
-
 
 class Extensions(fields.Field):
     json_schema = {"type": "object", "description": "IRI keys to any JSON value"}
@@ -258,10 +249,6 @@ class Extensions(fields.Field):
             if not is_iri(key):
                 raise ValidationError({key: [f"extension keys must be IRIs, not {key[:80]!r}"]})
         return value
-
-    def accepts(self, value) -> bool:
-        """Whether ``deserialize`` returns ``value`` itself (exact JSON types only)."""
-        return type(value) is dict and all(is_iri(key) for key in value)  # values: any JSON, null included
 
 
 class _Accepted:
