@@ -1,9 +1,14 @@
-"""Statement validation (xAPI-Data.md §2.4–2.5, §4) as marshmallow schemas.
+"""Statement validation (xAPI-Data.md §2.4–2.5, §4) as marshmallow schemas: the one statement model.
 
 Strict: unknown properties are refused everywhere but inside extensions, JSON
 null is never a value, and booleans are not numbers. A failure becomes one
 :class:`lrs.errors.BadRequest` naming the field path and the rule. Schemas are
 built once per xAPI version (2.0 adds ``contextAgents``/``contextGroups``).
+
+Everything else reads these schemas rather than restating them: the fast path
+(:mod:`lrs.xapi.fastcheck`) walks their fields and runs their rules, and the OpenAPI
+document (:mod:`lrs.api.openapi`) is generated from them by apispec, each field type
+saying what it is in JSON Schema (``json_schema``).
 """
 
 from __future__ import annotations
@@ -12,11 +17,11 @@ import datetime as dt
 from functools import lru_cache
 
 import orjson
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from lrs.errors import BadRequest
-from lrs.xapi.fastcheck import proves_valid
-from lrs.xapi.versions import is_statement_version
+from lrs.xapi.fastcheck import accepts
+from lrs.xapi.versions import STATEMENT_VERSION_PATTERN, is_statement_version
 from lrs.xapi.datatypes import (
     MAX_DURATION_SECONDS,
     MAX_NUMBER,
@@ -48,131 +53,181 @@ ONLY_IN_2_0 = ("contextAgents", "contextGroups")
 
 
 class Strict(fields.Field):
-    """A field of one JSON type; no coercion (``"1"`` is not a number, ``true`` is not 1)."""
+    """A field of one JSON type; no coercion (``"1"`` is not a number, ``true`` is not 1).
+
+    ``valid`` is the rule as a plain predicate, which the fast path calls through ``accepts``
+    and ``problem`` words when it fails. ``json_schema`` is what the OpenAPI document says of
+    the field: never stricter than ``valid``, so what the document forbids the LRS refuses."""
 
     json_types: tuple = ()
     type_name = "value"
+    json_schema: dict = {}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) and bool not in self.json_types:
             raise ValidationError(f"must be {self.type_name}, not a boolean")
         if not isinstance(value, self.json_types):
             raise ValidationError(f"must be {self.type_name}")
-        self.check(value)
+        if not self.valid(value):
+            raise ValidationError(self.problem(value))
         return value
 
-    def check(self, value) -> None:
-        pass
+    def accepts(self, value) -> bool:
+        """Whether ``deserialize`` returns ``value`` itself, for a value of an exact JSON type."""
+        return type(value) in self.json_types and self.valid(value)
+
+    def valid(self, value) -> bool:
+        return True
+
+    def problem(self, value) -> str:
+        return f"must be {self.type_name}"
 
 
 class String(Strict):
     json_types = (str,)
     type_name = "a string"
+    json_schema = {"type": "string"}
 
 
 class Boolean(Strict):
     json_types = (bool,)
     type_name = "true or false"
+    json_schema = {"type": "boolean"}
 
 
 class Number(Strict):
     json_types = (int, float)
     type_name = "a number"
+    json_schema = {"type": "number", "minimum": -MAX_NUMBER, "maximum": MAX_NUMBER}
+    valid = staticmethod(is_bounded_number)
 
-    def check(self, value):
-        if not is_bounded_number(value):
-            raise ValidationError(f"must be a finite number between -{MAX_NUMBER} and {MAX_NUMBER}")
+    def problem(self, value):
+        return f"must be a finite number between -{MAX_NUMBER} and {MAX_NUMBER}"
 
 
 class Integer(Strict):
     json_types = (int,)
     type_name = "an integer"
+    json_schema = {"type": "integer", "minimum": 0, "maximum": MAX_NUMBER}
 
-    def check(self, value):
-        if value < 0:
-            raise ValidationError("must not be negative")
-        if value > MAX_NUMBER:
-            raise ValidationError(f"must be at most {MAX_NUMBER}")
+    def valid(self, value):
+        return 0 <= value <= MAX_NUMBER
+
+    def problem(self, value):
+        return "must not be negative" if value < 0 else f"must be at most {MAX_NUMBER}"
 
 
 class IRI(String):
     type_name = "an IRI"
+    json_schema = {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$", "description": "an absolute IRI"}
+    valid = staticmethod(is_iri)
 
-    def check(self, value):
-        if not is_iri(value):
-            raise ValidationError(f"must be an absolute IRI, not {value[:80]!r}")
+    def problem(self, value):
+        return f"must be an absolute IRI, not {value[:80]!r}"
 
 
 class UUID(String):
     type_name = "a UUID"
+    json_schema = {"type": "string", "format": "uuid"}
+    valid = staticmethod(is_uuid)
 
-    def check(self, value):
-        if not is_uuid(value):
-            raise ValidationError(f"must be a UUID, not {value[:80]!r}")
+    def problem(self, value):
+        return f"must be a UUID, not {value[:80]!r}"
 
 
 class Timestamp(String):
     type_name = "an ISO 8601 timestamp"
+    json_schema = {"type": "string", "format": "date-time"}
 
-    def check(self, value):
-        if parse_iso_timestamp(value) is None:
-            raise ValidationError(timestamp_problem(value))
+    def valid(self, value):
+        return parse_iso_timestamp(value) is not None
+
+    problem = staticmethod(timestamp_problem)
 
 
 class Duration(String):
     type_name = "an ISO 8601 duration"
+    json_schema = {"type": "string", "pattern": "^P"}
 
-    def check(self, value):
+    def valid(self, value):
+        return is_duration(value) and duration_fits(value)
+
+    def problem(self, value):
         if not is_duration(value):
-            raise ValidationError(f"must be an ISO 8601 duration such as PT1H30M, not {value[:80]!r}")
-        if not duration_fits(value):
-            raise ValidationError(f"is too long: a duration may be at most {MAX_DURATION_SECONDS // 86400} days, "
-                                  f"not {value[:40]!r}")
+            return f"must be an ISO 8601 duration such as PT1H30M, not {value[:80]!r}"
+        return f"is too long: a duration may be at most {MAX_DURATION_SECONDS // 86400} days, not {value[:40]!r}"
 
 
 class LanguageTag(String):
     type_name = "an RFC 5646 language tag"
+    json_schema = {"type": "string"}
+    valid = staticmethod(is_language_tag)
 
-    def check(self, value):
-        if not is_language_tag(value):
-            raise ValidationError(f"must be an RFC 5646 language tag, not {value[:40]!r}")
+    def problem(self, value):
+        return f"must be an RFC 5646 language tag, not {value[:40]!r}"
 
 
 class Mbox(String):
     type_name = "a mailto IRI"
+    json_schema = {"type": "string", "pattern": "^mailto:.+@.+$"}
+    valid = staticmethod(is_mbox)
 
-    def check(self, value):
-        if not is_mbox(value):
-            raise ValidationError(f"must be a mailto IRI such as mailto:ada@example.org, not {value[:80]!r}")
+    def problem(self, value):
+        return f"must be a mailto IRI such as mailto:ada@example.org, not {value[:80]!r}"
 
 
 class Sha1(String):
     type_name = "a SHA-1 hex digest"
+    json_schema = {"type": "string", "pattern": "^[0-9a-fA-F]{40}$"}
+    valid = staticmethod(is_sha1)
 
-    def check(self, value):
-        if not is_sha1(value):
-            raise ValidationError("must be the 40 hex digits of a SHA-1 digest")
+    def problem(self, value):
+        return "must be the 40 hex digits of a SHA-1 digest"
 
 
 class Sha2(String):
     type_name = "a SHA-2 hex digest"
+    json_schema = {"type": "string", "pattern": "^[0-9a-fA-F]+$"}
+    valid = staticmethod(is_sha2)
 
-    def check(self, value):
-        if not is_sha2(value):
-            raise ValidationError("must be the hex digits of a SHA-2 digest")
+    def problem(self, value):
+        return "must be the hex digits of a SHA-2 digest"
 
 
 class Constant(String):
     def __init__(self, *allowed, **kwargs):
         super().__init__(**kwargs)
         self.allowed = allowed
+        self.json_schema = {"type": "string", "enum": list(allowed)}
 
-    def check(self, value):
-        if value not in self.allowed:
-            raise ValidationError(f"must be {' or '.join(repr(a) for a in self.allowed)}, not {value[:40]!r}")
+    def valid(self, value):
+        return value in self.allowed
+
+    def problem(self, value):
+        return f"must be {' or '.join(repr(a) for a in self.allowed)}, not {value[:40]!r}"
+
+
+class Version(String):
+    json_schema = {"type": "string", "pattern": STATEMENT_VERSION_PATTERN}
+
+    def __init__(self, prefixes, **kwargs):
+        super().__init__(**kwargs)
+        self.prefixes = prefixes
+        self.v2 = "2.0" in prefixes
+
+    def valid(self, value):
+        return is_statement_version(value, self.v2)
+
+    def problem(self, value):
+        return (f"must be a version of xAPI {' or '.join(p + '.x' for p in self.prefixes)} "
+                f"(Semantic Versioning, such as 1.0.3 or 1.0.3-rc1), not {value[:40]!r}")
 
 
 class LanguageMap(fields.Field):
+    json_schema = {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "RFC 5646 language tag to text"}
+    component = "LanguageMap"  # described once in the OpenAPI document, referred to everywhere
+
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, dict):
             raise ValidationError("must be a language map (an object of language tag: string)")
@@ -185,6 +240,8 @@ class LanguageMap(fields.Field):
 
 
 class Extensions(fields.Field):
+    json_schema = {"type": "object", "description": "IRI keys to any JSON value"}
+
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, dict):
             raise ValidationError("must be an object whose keys are IRIs")
@@ -192,17 +249,6 @@ class Extensions(fields.Field):
             if not is_iri(key):
                 raise ValidationError({key: [f"extension keys must be IRIs, not {key[:80]!r}"]})
         return value
-
-
-class Version(String):
-    def __init__(self, prefixes, **kwargs):
-        super().__init__(**kwargs)
-        self.prefixes = prefixes
-
-    def check(self, value):
-        if not is_statement_version(value, "2.0" in self.prefixes):
-            raise ValidationError(f"must be a version of xAPI {' or '.join(p + '.x' for p in self.prefixes)} "
-                                  f"(Semantic Versioning, such as 1.0.3 or 1.0.3-rc1), not {value[:40]!r}")
 
 
 class _Accepted:
@@ -259,12 +305,55 @@ class Nested(fields.Nested):
         return super()._deserialize(value, attr, data, partial=partial, **kwargs)
 
 
-class Dispatch(fields.Field):
-    """A JSON object whose schema depends on its content (objectType)."""
+class Kinds:
+    """The schemas a polymorphic xAPI object may take, chosen by its objectType (xAPI-Data.md
+    2.4.2, 2.4.4): a table the validator, the fast path and the OpenAPI document all read.
 
-    def __init__(self, choose, *, many: bool = False, one_or_many: bool = False, **kwargs):
+    ``default`` is the objectType when absent (None: it must be given); ``refused`` says why
+    an objectType is not allowed here; ``name`` makes the alternatives one named component
+    of the OpenAPI document."""
+
+    def __init__(self, schemas: dict[str, Schema], *, default: str | None = None,
+                 refused: dict[str, str] | None = None, name: str | None = None):
+        self.schemas = schemas
+        self.default = default
+        self.refused = refused or {}
+        self.name = name
+
+    def __call__(self, value) -> Schema:
+        kind = _object_type(value, self.default)
+        if isinstance(kind, str):
+            if kind in self.refused:
+                raise ValidationError({"objectType": [self.refused[kind]]})
+            if kind in self.schemas:
+                return self.schemas[kind]
+        names = [repr(name) for name in self.schemas]
+        if len(names) == 1:
+            raise ValidationError({"objectType": [f"must be {names[0]}"]})
+        raise ValidationError({"objectType": [
+            f"must be {', '.join(names[:-1])} or {names[-1]}, not {str(kind)[:30]!r}"]})
+
+    def __deepcopy__(self, memo):  # marshmallow copies fields per schema; the schemas stay shared
+        return self
+
+
+class Always(Kinds):
+    """One schema for the object, which judges its objectType itself."""
+
+    def __init__(self, schema: Schema):
+        super().__init__({"": schema})
+        self.schema = schema
+
+    def __call__(self, value) -> Schema:
+        return self.schema
+
+
+class Dispatch(fields.Field):
+    """A JSON object (or an array of them) whose schema its objectType chooses (``kinds``)."""
+
+    def __init__(self, kinds: Kinds, *, many: bool = False, one_or_many: bool = False, **kwargs):
         super().__init__(**kwargs)
-        self.choose = choose
+        self.choose = kinds
         self.many = many
         self.one_or_many = one_or_many
 
@@ -323,6 +412,9 @@ class AgentSchema(Base):
                                   f" (it has {count})")
 
 
+_agent_schema = AgentSchema()
+
+
 class GroupSchema(Base):
     objectType = Constant("Group", required=True)
     name = String()
@@ -330,7 +422,7 @@ class GroupSchema(Base):
     mbox_sha1sum = Sha1()
     openid = IRI()
     account = fields.Nested(AccountSchema)
-    member = Dispatch(lambda value: _agent_schema, many=True)
+    member = Dispatch(Always(_agent_schema), many=True)
 
     @validates_schema
     def identified_or_members(self, data, **kwargs):
@@ -341,8 +433,10 @@ class GroupSchema(Base):
             raise ValidationError("an anonymous Group must list its members in 'member'")
 
 
-_agent_schema = AgentSchema()
 _group_schema = GroupSchema()
+AGENT = Kinds({"Agent": _agent_schema}, default="Agent")
+GROUP = Kinds({"Group": _group_schema})
+ACTOR = Kinds({"Agent": _agent_schema, "Group": _group_schema}, default="Agent", name="Actor")
 
 
 def _object_type(value, default):
@@ -355,21 +449,6 @@ def _object_type(value, default):
     return kind
 
 
-def _agent_or_group(value):
-    kind = _object_type(value, "Agent")
-    if kind == "Group":
-        return _group_schema
-    if kind == "Agent":
-        return _agent_schema
-    raise ValidationError({"objectType": [f"must be 'Agent' or 'Group', not {str(kind)[:20]!r}"]})
-
-
-def _group_only(value):
-    if _object_type(value, None) != "Group":
-        raise ValidationError({"objectType": ["must be 'Group'"]})
-    return _group_schema
-
-
 # -- verbs, activities ---------------------------------------------------------------------
 
 
@@ -378,12 +457,12 @@ class VerbSchema(Base):
     display = LanguageMap()
 
 
-class ComponentSchema(Base):
+class InteractionComponentSchema(Base):
     id = String(required=True)
     description = LanguageMap()
 
 
-class DefinitionSchema(Base):
+class ActivityDefinitionSchema(Base):
     name = LanguageMap()
     description = LanguageMap()
     type = IRI()
@@ -391,11 +470,11 @@ class DefinitionSchema(Base):
     extensions = Extensions()
     interactionType = Constant(*INTERACTION_TYPES)
     correctResponsesPattern = fields.List(String())
-    choices = fields.List(fields.Nested(ComponentSchema))
-    scale = fields.List(fields.Nested(ComponentSchema))
-    source = fields.List(fields.Nested(ComponentSchema))
-    target = fields.List(fields.Nested(ComponentSchema))
-    steps = fields.List(fields.Nested(ComponentSchema))
+    choices = fields.List(fields.Nested(InteractionComponentSchema))
+    scale = fields.List(fields.Nested(InteractionComponentSchema))
+    source = fields.List(fields.Nested(InteractionComponentSchema))
+    target = fields.List(fields.Nested(InteractionComponentSchema))
+    steps = fields.List(fields.Nested(InteractionComponentSchema))
 
     @validates_schema
     def components_fit_the_interaction(self, data, **kwargs):
@@ -418,7 +497,7 @@ class DefinitionSchema(Base):
 class ActivitySchema(Base):
     objectType = Constant("Activity")
     id = IRI(required=True)
-    definition = Nested(DefinitionSchema)
+    definition = Nested(ActivityDefinitionSchema)
 
 
 class StatementRefSchema(Base):
@@ -428,27 +507,23 @@ class StatementRefSchema(Base):
 
 _activity_schema = ActivitySchema()
 _statement_ref_schema = StatementRefSchema()
-
-
-def _activity_only(value):
-    if _object_type(value, "Activity") != "Activity":
-        raise ValidationError({"objectType": ["must be 'Activity'"]})
-    return _activity_schema
+ACTIVITY = Kinds({"Activity": _activity_schema}, default="Activity")
+#: the object of a SubStatement; a Statement's may also be a SubStatement (see _schemas)
+OBJECTS = {"Activity": _activity_schema, "Agent": _agent_schema, "Group": _group_schema,
+           "StatementRef": _statement_ref_schema}
 
 
 # -- result, attachments -----------------------------------------------------------------------
 
 
 class ScoreSchema(Base):
-    scaled = Number()
+    scaled = Number(validate=validate.Range(-1, 1, error="must be between -1 and 1"))
     raw = Number()
     min = Number()
     max = Number()
 
     @validates_schema
     def bounds(self, data, **kwargs):
-        if "scaled" in data and not -1 <= data["scaled"] <= 1:
-            raise ValidationError({"scaled": ["must be between -1 and 1"]})
         low, high, raw = data.get("min"), data.get("max"), data.get("raw")
         if low is not None and high is not None and not low < high:
             raise ValidationError({"min": ["must be less than max"]})
@@ -481,56 +556,47 @@ class AttachmentSchema(Base):
 
 
 def _relevant_types():
-    return fields.List(IRI(), validate=lambda v: bool(v) or _fail("must not be empty"))
-
-
-def _fail(message):
-    raise ValidationError(message)
+    return fields.List(IRI(), validate=validate.Length(min=1, error="must not be empty"))
 
 
 class ContextAgentSchema(Base):
     objectType = Constant("contextAgent", required=True)
-    agent = Dispatch(lambda value: _agent_only(value), required=True)
+    agent = Dispatch(AGENT, required=True)
     relevantTypes = _relevant_types()
 
 
 class ContextGroupSchema(Base):
     objectType = Constant("contextGroup", required=True)
-    group = Dispatch(_group_only, required=True)
+    group = Dispatch(GROUP, required=True)
     relevantTypes = _relevant_types()
 
 
-def _agent_only(value):
-    if _object_type(value, "Agent") != "Agent":
-        raise ValidationError({"objectType": ["must be 'Agent'"]})
-    return _agent_schema
-
-
 class ContextActivitiesSchema(Base):
-    parent = Dispatch(_activity_only, one_or_many=True)
-    grouping = Dispatch(_activity_only, one_or_many=True)
-    category = Dispatch(_activity_only, one_or_many=True)
-    other = Dispatch(_activity_only, one_or_many=True)
+    parent = Dispatch(ACTIVITY, one_or_many=True)
+    grouping = Dispatch(ACTIVITY, one_or_many=True)
+    category = Dispatch(ACTIVITY, one_or_many=True)
+    other = Dispatch(ACTIVITY, one_or_many=True)
 
 
 def _context_schema(v2: bool) -> type[Schema]:
     attrs = {
         "registration": UUID(),
-        "instructor": Dispatch(_agent_or_group),
-        "team": Dispatch(_group_only),
+        "instructor": Dispatch(ACTOR),
+        "team": Dispatch(GROUP),
         "contextActivities": Nested(ContextActivitiesSchema),
         "revision": String(),
         "platform": String(),
         "language": LanguageTag(),
-        "statement": Dispatch(lambda value: _statement_ref_schema),
+        "statement": Dispatch(Always(_statement_ref_schema)),
         "extensions": Extensions(),
     }
     if v2:
-        attrs["contextAgents"] = fields.List(fields.Nested(ContextAgentSchema))
-        attrs["contextGroups"] = fields.List(fields.Nested(ContextGroupSchema))
+        only_2_0 = {"description": "xAPI 2.0 only"}
+        attrs["contextAgents"] = fields.List(fields.Nested(ContextAgentSchema), metadata=only_2_0)
+        attrs["contextGroups"] = fields.List(fields.Nested(ContextGroupSchema), metadata=only_2_0)
     else:
         attrs["not_before_2_0"] = pre_load(_refuse_2_0_context)
-    return type("ContextSchema2" if v2 else "ContextSchema", (Base,), attrs)
+    return type("ContextSchema" if v2 else "Context1Schema", (Base,), attrs)
 
 
 def _refuse_2_0_context(self, data, **kwargs):
@@ -559,9 +625,10 @@ def _schemas(v2: bool) -> dict[str, Schema]:
 
     class SubStatementSchema(Base):
         objectType = Constant("SubStatement", required=True)
-        actor = Dispatch(_agent_or_group, required=True)
+        actor = Dispatch(ACTOR, required=True)
         verb = Nested(VerbSchema, required=True)
-        object = Dispatch(lambda value: _object_schema(value, nested=True), required=True)
+        object = Dispatch(Kinds(OBJECTS, default="Activity", refused={
+            "SubStatement": "a SubStatement may not contain another SubStatement"}), required=True)
         result = fields.Nested(ResultSchema)
         context = fields.Nested(context_schema)
         timestamp = Timestamp()
@@ -580,33 +647,16 @@ def _schemas(v2: bool) -> dict[str, Schema]:
 
     sub = SubStatementSchema()
 
-    def _object_schema(value, nested=False):
-        kind = _object_type(value, "Activity")
-        if kind == "Activity":
-            return _activity_schema
-        if kind == "Agent":
-            return _agent_schema
-        if kind == "Group":
-            return _group_schema
-        if kind == "StatementRef":
-            return _statement_ref_schema
-        if kind == "SubStatement":
-            if nested:
-                raise ValidationError({"objectType": ["a SubStatement may not contain another SubStatement"]})
-            return sub
-        raise ValidationError({"objectType": [
-            f"must be Activity, Agent, Group, StatementRef or SubStatement, not {str(kind)[:30]!r}"]})
-
     class StatementSchema(Base):
         id = UUID()
-        actor = Dispatch(_agent_or_group, required=True)
+        actor = Dispatch(ACTOR, required=True)
         verb = Nested(VerbSchema, required=True)
-        object = Dispatch(_object_schema, required=True)
+        object = Dispatch(Kinds({**OBJECTS, "SubStatement": sub}, default="Activity"), required=True)
         result = fields.Nested(ResultSchema)
         context = fields.Nested(context_schema)
         timestamp = Timestamp()
         stored = Timestamp()
-        authority = Dispatch(_agent_or_group)
+        authority = Dispatch(ACTOR)
         version = Version(versions)
         attachments = fields.List(fields.Nested(AttachmentSchema))
 
@@ -622,7 +672,12 @@ def _schemas(v2: bool) -> dict[str, Schema]:
                     raise ValidationError({"authority": {"member": [
                         "an authority Group must be anonymous with exactly two members (an application and a user)"]}})
 
-    return {"statement": StatementSchema(), "agent": _agent_or_group}
+    return {"statement": StatementSchema()}
+
+
+def statement_schema(v2: bool = True) -> Schema:
+    """The StatementSchema of xAPI 2.0 (``v2``) or 1.0.3; the OpenAPI document describes 2.0's."""
+    return _schemas(v2)["statement"]
 
 
 # -- error paths ----------------------------------------------------------------------------------
@@ -677,12 +732,18 @@ def _bad_request(error: ValidationError, location: str) -> BadRequest:
 def validate_statement(statement, *, version: str = "1.0.3", location: str = "statement") -> None:
     """Raise BadRequest unless ``statement`` is a valid xAPI Statement for ``version``.
 
-    A statement :func:`lrs.xapi.fastcheck.proves_valid` vouches for is accepted at once;
-    any other is judged, and its error worded, by the schemas (which decide alike:
+    A statement :func:`proves_valid` vouches for is accepted at once; any other is judged,
+    and its error worded, by the schemas (which decide alike:
     tests/xapi/test_fastcheck_properties.py)."""
     if proves_valid(statement, version.startswith("2.")):
         return
     validate_statement_with_schemas(statement, version=version, location=location)
+
+
+def proves_valid(statement, v2: bool) -> bool:
+    """True only if the StatementSchema (2.0 when ``v2``) accepts ``statement``, proved by the
+    fast walk over that schema (:func:`lrs.xapi.fastcheck.accepts`); False when it cannot tell."""
+    return accepts(_schemas(v2)["statement"], statement)
 
 
 def validate_statement_with_schemas(statement, *, version: str = "1.0.3", location: str = "statement") -> None:
@@ -700,7 +761,7 @@ def validate_agent(agent, *, version: str = "1.0.3", location: str = "agent", al
     if not isinstance(agent, dict):
         raise BadRequest(f"{location}: must be a JSON Agent object", location=location)
     try:
-        schema = _agent_or_group(agent) if allow_group else _agent_only(agent)
+        schema = (ACTOR if allow_group else AGENT)(agent)
         schema.load(agent)
         if schema is _group_schema and not _count_ifis(agent):
             raise ValidationError("must be an Agent or an identified Group (one of mbox, mbox_sha1sum, openid, "

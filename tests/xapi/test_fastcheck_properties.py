@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lrs.errors import BadRequest
-from lrs.xapi.fastcheck import proves_valid
+from lrs.xapi.validation import proves_valid
 from lrs.xapi.validation import validate_statement, validate_statement_with_schemas
 from tests.strategies import statements
 from tests.xapi.test_validation_properties import MUTATIONS, V2_MUTATIONS

@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 
 from lrs.errors import BadRequest
-from lrs.xapi.fastcheck import proves_valid
 from lrs.xapi.validation import (
     is_iri,
     parse_timestamp,
+    proves_valid,
     validate_activity_id,
     validate_agent,
     validate_statement,
