@@ -104,6 +104,10 @@ class Config:
     #: refused requests kept in all, and their bodies' total size in bytes; the oldest go first
     rejected_total: int = 10_000
     rejected_total_bytes: int = 256 * 1024 * 1024
+    #: statements that name a loaded xAPI Profile in their category context activities are checked
+    #: against it (docs/profiles.md): ``report`` (stored, findings kept), ``enforce`` (refused when
+    #: they do not follow it) or ``off``; what a credential is assigned is checked in its own mode
+    profile_claims: str = "report"
     #: plugin names (as registered) not to load, built-ins included
     disable_plugins: tuple[str, ...] = ()
     #: when set, only these entry-point plugins are loaded (built-ins always load unless disabled)
@@ -160,6 +164,7 @@ class Config:
             rejected_per_credential=_int("LRS_REJECTED_PER_CREDENTIAL", cls.rejected_per_credential),
             rejected_total=_int("LRS_REJECTED_TOTAL", cls.rejected_total),
             rejected_total_bytes=_int("LRS_REJECTED_TOTAL_BYTES", cls.rejected_total_bytes),
+            profile_claims=env.get("LRS_PROFILE_CLAIMS", cls.profile_claims).lower(),
             disable_plugins=_names(env.get("LRS_DISABLE_PLUGINS", "")),
             load_plugins=None if load is None else tuple(p.strip() for p in load.split(",") if p.strip()),
             keepalive=_int("LRS_KEEPALIVE", cls.keepalive),
