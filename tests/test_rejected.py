@@ -310,3 +310,22 @@ def test_refusals_kept_and_removed_are_counted(tmp_path):
     text = app.test_client().get("/metrics").get_data(as_text=True)
     assert 'lrs_rejected_kept_total{kept="whole"} 2.0' in text
     assert 'lrs_rejected_removed_total{reason="credential_limit"} 1.0' in text
+
+
+def test_a_statement_a_profile_refuses_in_enforce_mode_is_kept_with_the_templates_rule(tmp_path):
+    from lrs.profiles import assign
+
+    app, ctx = _app(tmp_path)
+    tool = _tool(app, ctx, key="notes-tool", name="notes app")
+    assign(ctx.store, "notes-tool", "https://learnfolio.example/xapi/profiles/journal", "enforce")
+    entry = {"id": str(uuid.uuid4()), "actor": {"mbox": "mailto:ann@example.org"},
+             "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en-US": "experienced"}},
+             "object": {"objectType": "Activity", "id": "urn:lrs-journal:abc:notes.md#entry-1",
+                        "definition": {"type": "http://activitystrea.ms/schema/1.0/note", "name": {"und": "Entry"}}},
+             "context": {"platform": "a notes app"}}
+    answer = tool.post("/xapi/statements", json=entry)
+    assert answer.status_code == 400
+    [kept] = _kept(ctx)
+    assert kept.message == answer.json["message"] and kept.location == "$.context.platform"
+    fixed_entry = {**entry, "context": {"platform": "lrs-journal"}}
+    assert resend_rejected(ctx, OPERATOR, kept, json.dumps(fixed_entry)) == [entry["id"]]
