@@ -520,6 +520,12 @@ def _rejected_row(found) -> dict:
             "kept": found.kept, "edited": found.edited, "parts": found.parts}
 
 
+def _rejected_app():
+    """The application, without the first-party plugins' background threads (forwarding, scheduled pulls):
+    a short command must not start work it would leave half done."""
+    return command_app({"forward_worker": False, "pull_worker": False})
+
+
 def _operator_rejected(lrs, rejected_id: str):
     from lrs.access import Access
     from lrs.rejected import find_rejected
@@ -538,7 +544,7 @@ def rejected_list(key, as_json):
     from lrs.access import Access
     from lrs.rejected import list_rejected
 
-    rows = [_rejected_row(r) for r in list_rejected(command_app(), Access.operator())
+    rows = [_rejected_row(r) for r in list_rejected(_rejected_app(), Access.operator())
             if key is None or r.credential_key == key]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -555,7 +561,7 @@ def rejected_list(key, as_json):
 @click.argument("rejected_id")
 @click.option("--body", "body_only", is_flag=True, help="print only the statements, e.g. to edit them in a file")
 def rejected_show(rejected_id, body_only):
-    found = _operator_rejected(command_app(), rejected_id)
+    found = _operator_rejected(_rejected_app(), rejected_id)
     text = found.text()
     if body_only:
         if text is None:
@@ -581,7 +587,7 @@ def rejected_resend(rejected_id, source):
     from lrs.access import Access
     from lrs.rejected import resend_rejected
 
-    lrs = command_app()
+    lrs = _rejected_app()
     found = _operator_rejected(lrs, rejected_id)
     try:
         ids = resend_rejected(lrs, Access.operator(), found, source.read() if source else None)
@@ -599,7 +605,7 @@ def rejected_purge(rejected_ids, everything):
     from lrs.access import Access
     from lrs.rejected import discard_rejected, purge_rejected
 
-    lrs = command_app()
+    lrs = _rejected_app()
     found = [_operator_rejected(lrs, i) for i in rejected_ids]
     expired = purge_rejected(lrs)
     discarded = purge_rejected(lrs, everything=True) if everything else 0

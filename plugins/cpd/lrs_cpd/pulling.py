@@ -36,6 +36,7 @@ counter of the store) lets one process at a time pull a source. State lives in
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
 import secrets
@@ -51,7 +52,7 @@ from lrs import (
     Access, agent_key, BadRequest, Credential, Guard, Item, LRSError, OutboundError, tool_authority, validate_agent,
 )
 from lrs_cpd.importing import ImportReport, StatementEntry, Target, person_target, run_import
-from lrs_cpd.remote import instant, pull_documents, pull_pages
+from lrs_cpd.remote import pull_documents, pull_pages
 
 SOURCE = "cpd-source"
 STATE = "cpd-source-state"
@@ -325,15 +326,22 @@ def describe(entry: dict) -> str:
     return text
 
 
-def run_source(lrs, source: Item, options: PullOptions) -> dict:
-    """One run of one source, now, whatever its schedule; returns its log entry."""
+def run_source(lrs, source: Item, options: PullOptions, *, holding: set | None = None) -> dict:
+    """One run of one source, now, whatever its schedule; returns its log entry.
+
+    ``holding`` (the worker's) names the sources this process holds a lease on while it runs them.
+    """
     store = lrs.store
     if not take_lease(store, source.item_id, options.lease):
         return {"outcome": "busy"}
+    if holding is not None:
+        holding.add(source.item_id)
     try:
         return _run(lrs, source, options)
     finally:
         give_lease(store, source.item_id)
+        if holding is not None:
+            holding.discard(source.item_id)
 
 
 def _add_report(entry: dict, report: ImportReport) -> None:
@@ -427,32 +435,49 @@ def _run(lrs, source: Item, options: PullOptions) -> dict:
     state["last_run"] = {k: entry[k] for k in ("when", "outcome", "statements", "stored", "error")}
     _save_state(store, source, state)
     _log(store, source, entry)
+    if store.get_item(SOURCE, source.item_id) is None:  # removed while this was written: nothing stays
+        delete_source(store, source)
     return entry
 
 
-def run_due(lrs, options: PullOptions) -> list[dict]:
+def run_due(lrs, options: PullOptions, *, holding: set | None = None) -> list[dict]:
     """Run every source that is due (the worker's pass; ``lrs pull run`` without an id)."""
-    return [run_source(lrs, source, options) for source in due_sources(lrs.store)]
+    return [run_source(lrs, source, options, holding=holding) for source in due_sources(lrs.store)]
 
 
 # -- the worker thread ---------------------------------------------------------------------------------
 
 
 class Puller:
-    """Runs the sources that are due, in a daemon thread of this process; woken by "run now"."""
+    """Runs the sources that are due, in a daemon thread of this process; woken by "run now".
+
+    A process that exits while its thread pulls (a short command, a server stopping) gives its
+    leases back on the way out, so the other processes need not wait ``LRS_PULL_LEASE`` for it.
+    """
 
     def __init__(self, lrs, options: PullOptions):
         self.lrs = weakref.ref(lrs)  # the thread ends once the application is gone
+        self.store = weakref.ref(lrs.store)
         self.options = options
         self.wake_up = threading.Event()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
+        self.holding: set[str] = set()
 
     def start(self) -> None:
         with self.lock:
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._run, name="lrs-pull", daemon=True)
                 self.thread.start()
+                atexit.register(self._give_back)
+
+    def _give_back(self) -> None:
+        store = self.store()
+        for source_id in list(self.holding):
+            try:
+                give_lease(store, source_id)
+            except Exception:  # exiting: the lease then ends with its window
+                pass
 
     def wake(self) -> None:
         self.start()
@@ -466,7 +491,7 @@ class Puller:
             if lrs is None:
                 return
             try:
-                run_due(lrs, self.options)
+                run_due(lrs, self.options, holding=self.holding)
             except Exception:  # a broken store or network must not end the thread
                 log.exception("scheduled pulls failed; will try again")
             del lrs

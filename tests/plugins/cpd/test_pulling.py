@@ -207,6 +207,16 @@ def test_one_process_at_a_time_pulls_a_source(tmp_path):
     assert pulling.take_lease(store, "s1", 60)
 
 
+def test_a_process_on_its_way_out_gives_back_the_sources_it_holds(tmp_path):
+    app = make_app(tmp_path, pull_worker=False)
+    ctx = app.extensions["lrs"]
+    puller = pulling.Puller(ctx, PullOptions.of(ctx))
+    assert pulling.take_lease(ctx.store, "s1", 900)
+    puller.holding.add("s1")  # as run_source marks it while the thread pulls
+    puller._give_back()  # what atexit runs when the process exits mid-run
+    assert pulling.take_lease(ctx.store, "s1", 900)
+
+
 def test_the_worker_thread_pulls_on_schedule(tmp_path, source):
     app, sctx, sann = source
     store_statements(sctx, sann, [record(sctx, sann, n) for n in range(12)])
@@ -420,3 +430,4 @@ def test_scheduled_pulls_between_two_servers_survive_the_source_stopping(tmp_pat
     print(f"\nscheduled pulls: 300 statements at the source; stopped after {at_stop} had arrived; a run failed"
           f" ({failed['error']}), retried with backoff; source restarted, 50 more and a changed state document;"
           f" all 350 in the target once each, 3 state documents and 1 agent profile identical")
+
