@@ -70,6 +70,12 @@ _PUBLIC = {
     "save_statements": "lrs.ingest",
     "save_batch": "lrs.ingest",
     "SavedBatch": "lrs.ingest",
+    # statement requests the LRS refused, kept for their credential's owner (lrs/rejected.py)
+    "Rejected": "lrs.rejected",
+    "list_rejected": "lrs.rejected",
+    "find_rejected": "lrs.rejected",
+    "resend_rejected": "lrs.rejected",
+    "discard_rejected": "lrs.rejected",
     # people and credentials
     "Credential": "lrs.auth.credentials",
     "tool_authority": "lrs.auth.credentials",

@@ -37,6 +37,9 @@ from lrs.xapi.agents import agent_key, agent_keys_with_members
 #: state and agent profile; nothing gathered from everyone (activity definitions)
 PERSON_SCOPES = ("statements/write", "statements/read/mine", "state", "profile")
 
+#: the item kinds a refused statement request is kept as (lrs/rejected.py): what was refused, and its body
+REJECTED_KINDS = ("rejected", "rejected-body")
+
 #: xAPI scopes that read every statement (xAPI-Communication.md §4.2)
 READ_ALL = frozenset({"statements/read", "all/read", "all"})
 
@@ -277,6 +280,18 @@ class Access:
         if credential is None:
             return False
         return self.kind == "operator" or (self.kind == "person" and credential.person_id == self.person_id)
+
+    def owns_rejected(self, item) -> bool:
+        """A refused statement request (lrs/rejected.py) is its credential's owner's alone: the person's
+        for their own keys, the operator's for tool credentials. Not a share's, not a tool's (not even the
+        credential that sent it: it reads statements, not what was refused), not the operator's for a
+        person's, not a space administrator's."""
+        if item is None or item.kind not in REJECTED_KINDS:
+            return False
+        if self.kind == "operator":
+            return item.person_id is None
+        return (self.kind == "person" and self.person_id is not None and item.person_id is not None
+                and item.person_id == self.person_id)
 
     def may_erase(self, person_id: int) -> bool:
         """Erasure: a person erases themselves; the operator anyone (from the command line)."""

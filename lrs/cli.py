@@ -506,6 +506,115 @@ def migrate(source_url, target_url, batch_size, check):
         click.echo("verified: counts and checksums match")
 
 
+@cli.group(help="Statement requests the LRS refused from tool credentials, kept to be fixed and sent again"
+           " (a person's own keys' are on their Not accepted page, never here).")
+def rejected():
+    pass
+
+
+def _rejected_row(found) -> dict:
+    return {"id": found.id, "when": found.when, "expires": found.expires,
+            "credential": {"key": found.credential_key, "name": found.credential_name}, "method": found.method,
+            "status": found.status, "message": found.message, "location": found.location,
+            "version": found.version, "statements": found.statements, "body_bytes": found.body_bytes,
+            "kept": found.kept, "edited": found.edited, "parts": found.parts}
+
+
+def _rejected_app():
+    """The application, without the first-party plugins' background threads (forwarding, scheduled pulls):
+    a short command must not start work it would leave half done."""
+    return command_app({"forward_worker": False, "pull_worker": False})
+
+
+def _operator_rejected(lrs, rejected_id: str):
+    from lrs.access import Access
+    from lrs.rejected import find_rejected
+
+    found = find_rejected(lrs, Access.operator(), rejected_id)
+    if found is None:
+        raise click.ClickException(f"no refused request {rejected_id!r} of a tool credential (a person's own are"
+                                   " theirs alone)")
+    return found
+
+
+@rejected.command("list", help="Refused requests of tool credentials, newest first.")
+@click.option("--credential", "key", default=None, help="only this credential's")
+@click.option("--json", "as_json", is_flag=True)
+def rejected_list(key, as_json):
+    from lrs.access import Access
+    from lrs.rejected import list_rejected
+
+    rows = [_rejected_row(r) for r in list_rejected(_rejected_app(), Access.operator())
+            if key is None or r.credential_key == key]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no refused requests of tool credentials are kept")
+    for row in rows:
+        where = f" at {row['location']}" if row["location"] else ""
+        click.echo(f"{row['id']}  {row['when']}  {row['credential']['name']} ({row['credential']['key']})"
+                   f"  {row['method']} {row['status']}: {row['message']}{where}")
+
+
+@rejected.command("show", help="What was refused, why, and the statements as kept (to fix).")
+@click.argument("rejected_id")
+@click.option("--body", "body_only", is_flag=True, help="print only the statements, e.g. to edit them in a file")
+def rejected_show(rejected_id, body_only):
+    found = _operator_rejected(_rejected_app(), rejected_id)
+    text = found.text()
+    if body_only:
+        if text is None:
+            raise click.ClickException("its body was larger than LRS_REJECTED_MAX_BYTES and was not kept")
+        click.echo(text)
+        return
+    row = _rejected_row(found)
+    for name in ("id", "when", "expires", "method", "status", "message", "location", "version", "statements",
+                 "body_bytes", "kept", "edited"):
+        click.echo(f"{name + ':':<11} {row[name]}")
+    click.echo(f"{'credential:':<11} {found.credential_name} ({found.credential_key})")
+    for part in found.parts:
+        click.echo(f"{'part:':<11} {part['content_type']}, {part['length']} bytes, sha2 {part['sha2']}")
+    click.echo("" if text is None else "\n" + text)
+
+
+@rejected.command("resend", help="Send a refused request again as the tool credential that sent it, as kept or"
+                  " fixed (--from FILE); a refusal again keeps the fix and the new reason.")
+@click.argument("rejected_id")
+@click.option("--from", "source", type=click.File("r", encoding="utf-8"), default=None,
+              help="the fixed statements (JSON), instead of the body as kept")
+def rejected_resend(rejected_id, source):
+    from lrs.access import Access
+    from lrs.rejected import resend_rejected
+
+    lrs = _rejected_app()
+    found = _operator_rejected(lrs, rejected_id)
+    try:
+        ids = resend_rejected(lrs, Access.operator(), found, source.read() if source else None)
+    except LRSError as error:
+        where = f" at {error.location}" if error.location else ""
+        raise click.ClickException(f"refused again ({error.status_code}): {error.message}{where}") from None
+    click.echo(f"stored {len(ids)} statements as {found.credential_name}: {', '.join(ids)}")
+
+
+@rejected.command("purge", help="Delete expired refused requests (anyone's); with IDs or --all, also these or"
+                  " all of the tool credentials'.")
+@click.argument("rejected_ids", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="every refused request of a tool credential")
+def rejected_purge(rejected_ids, everything):
+    from lrs.access import Access
+    from lrs.rejected import discard_rejected, purge_rejected
+
+    lrs = _rejected_app()
+    found = [_operator_rejected(lrs, i) for i in rejected_ids]
+    expired = purge_rejected(lrs)
+    discarded = purge_rejected(lrs, everything=True) if everything else 0
+    for one in found if not everything else ():
+        discard_rejected(lrs, Access.operator(), one)
+        discarded += 1
+    click.echo(f"purged {expired} expired and {discarded} more refused requests")
+
+
 @cli.command(help="List the plugins loaded and the hooks each implements.")
 def plugins():
     from lrs.plugins import get_plugin_manager, list_plugins

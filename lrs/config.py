@@ -93,6 +93,17 @@ class Config:
     #: reverse proxies in front of the LRS whose X-Forwarded-For and X-Forwarded-Proto are trusted
     #: (each proxy appends one address); 0: none, the client address is the socket's peer
     proxy_hops: int = 0
+    #: days a refused statement request is kept for its credential's owner to fix and send again
+    #: (lrs/rejected.py; docs/security.md); 0: none is kept
+    rejected_days: int = 14
+    #: the largest body kept of one refused request, in bytes; of a larger one only its statements part
+    #: (multipart) or nothing but its size and SHA-256 is kept
+    rejected_max_bytes: int = 1024 * 1024
+    #: refused requests kept per credential; the oldest go first
+    rejected_per_credential: int = 100
+    #: refused requests kept in all, and their bodies' total size in bytes; the oldest go first
+    rejected_total: int = 10_000
+    rejected_total_bytes: int = 256 * 1024 * 1024
     #: statements that name a loaded xAPI Profile in their category context activities are checked
     #: against it (docs/profiles.md): ``report`` (stored, findings kept), ``enforce`` (refused when
     #: they do not follow it) or ``off``; what a credential is assigned is checked in its own mode
@@ -148,6 +159,11 @@ class Config:
             outbound_timeout=float(env.get("LRS_OUTBOUND_TIMEOUT") or cls.outbound_timeout),
             outbound_deadline=float(env.get("LRS_OUTBOUND_DEADLINE") or cls.outbound_deadline),
             outbound_ca_bundle=env.get("LRS_OUTBOUND_CA_BUNDLE", ""),
+            rejected_days=_int("LRS_REJECTED_DAYS", cls.rejected_days),
+            rejected_max_bytes=_int("LRS_REJECTED_MAX_BYTES", cls.rejected_max_bytes),
+            rejected_per_credential=_int("LRS_REJECTED_PER_CREDENTIAL", cls.rejected_per_credential),
+            rejected_total=_int("LRS_REJECTED_TOTAL", cls.rejected_total),
+            rejected_total_bytes=_int("LRS_REJECTED_TOTAL_BYTES", cls.rejected_total_bytes),
             profile_claims=env.get("LRS_PROFILE_CLAIMS", cls.profile_claims).lower(),
             disable_plugins=_names(env.get("LRS_DISABLE_PLUGINS", "")),
             load_plugins=None if load is None else tuple(p.strip() for p in load.split(",") if p.strip()),

@@ -43,6 +43,9 @@ class Metrics:
     duration: Any
     stored: Any
     rejected: Any
+    #: refused requests kept for their credential's owner (lrs/rejected.py), and kept ones removed
+    rejected_kept: Any = None
+    rejected_removed: Any = None
     #: the folder where gunicorn's workers keep their counters (summed by /metrics), or ""
     multiprocess_dir: str = ""
 
@@ -61,6 +64,12 @@ class Metrics:
             stored=Counter("lrs_statements_stored", "Statements newly stored", registry=registry),
             rejected=Counter("lrs_statements_rejected", "Statements refused, by reason", ["reason"],
                              registry=registry),
+            rejected_kept=Counter("lrs_rejected_kept", "Refused statement requests kept for their credential's"
+                                  " owner, by what of the body was kept (whole, statements, none)", ["kept"],
+                                  registry=registry),
+            rejected_removed=Counter("lrs_rejected_removed", "Kept refused requests removed, by why (expired,"
+                                     " credential_limit, total_limit, resent, discarded)", ["reason"],
+                                     registry=registry),
             multiprocess_dir=multiprocess_dir,
         )
 
@@ -96,6 +105,12 @@ class Observability:
 
 def _state() -> Observability | None:
     return current_app.extensions.get(EXTENSION)
+
+
+def metrics_of(lrs) -> Metrics | None:
+    """The application's counters, also outside a request (commands, worker threads); None when off."""
+    state = lrs.plugin_state(EXTENSION).get("state")
+    return state.metrics if state is not None else None
 
 
 bp = Blueprint("observability", __name__)

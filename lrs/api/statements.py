@@ -12,7 +12,8 @@ from lrs.api import cursors
 from lrs.api.common import consistent_through, lrs_context, xapi_blueprint
 from lrs.api.request import XAPIRequest, current
 from lrs.ingest import save_statements
-from lrs.errors import BadRequest, MethodNotAllowed, NotFound
+from lrs import rejected
+from lrs.errors import BadRequest, LRSError, MethodNotAllowed, NotFound
 from lrs.xapi import formats
 from lrs.xapi.attachments import (
     AttachmentPart,
@@ -43,11 +44,14 @@ def statements():
     xreq = current()
     if xreq.method in ("GET", "HEAD"):
         return get_statements(xreq)
-    if xreq.method == "PUT":
-        return put_statement(xreq)
-    if xreq.method == "POST":
-        return post_statements(xreq)
-    raise MethodNotAllowed(f"the Statements resource does not allow {xreq.method}")
+    if xreq.method not in ("PUT", "POST"):
+        raise MethodNotAllowed(f"the Statements resource does not allow {xreq.method}")
+    try:
+        return put_statement(xreq) if xreq.method == "PUT" else post_statements(xreq)
+    except LRSError as error:
+        # refused for what it holds: kept for the credential's owner to fix and send again (lrs/rejected.py)
+        rejected.keep(lrs_context(), xreq, error)
+        raise
 
 
 # -- writing -------------------------------------------------------------------------

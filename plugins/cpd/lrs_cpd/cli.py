@@ -1,4 +1,4 @@
-"""``lrs export``, ``lrs import`` and ``lrs forward``: the CPD plugin's commands."""
+"""``lrs export``, ``lrs import``, ``lrs forward`` and ``lrs pull``: the CPD plugin's commands."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ import click
 
 from lrs import Access, command_app, Guard, LRSError
 from lrs_cpd.registrations import exporters, importers
-from lrs_cpd import forwarding
+from lrs_cpd import forwarding, pulling
 from lrs_cpd.exporting import ExportJob
 from lrs_cpd.importing import choose_importer, operator_target, run_import
 from lrs_cpd.records import Settings
 
 
 def _ctx():
-    """The LRS as the server sees it, without a forwarding thread in this short-lived process."""
-    return command_app({"forward_worker": False})
+    """The LRS as the server sees it, without forwarding or pull threads in this short-lived process."""
+    return command_app({"forward_worker": False, "pull_worker": False})
 
 
 def _date(value: str | None, name: str) -> str | None:
@@ -194,3 +194,105 @@ def forward_run(once, retry):
         if once:
             sys.exit(1 if result.waiting else 0)
         time.sleep(options.interval)
+
+
+@click.group(help="Pull new statements (and documents) from other LRSs on a schedule: sources, runs, their log.")
+def pull():
+    pass
+
+
+@pull.command("add", help="Pull from another LRS on a schedule, into a person's records or (without --person) into"
+              " the whole store; only here can a store-wide source be made. Prints the source's id.")
+@click.option("--endpoint", required=True, help="the other LRS's xAPI endpoint, e.g. https://lrs.example.org/xapi/")
+@click.option("--key", required=True)
+@click.option("--secret", required=True)
+@click.option("--person", default=None, help="into this person's records (their statements only)")
+@click.option("--agent", default=None, help="only this agent's statements: an e-mail address or an Agent in JSON")
+@click.option("--documents", is_flag=True, help="bring the state and agent profile documents too")
+@click.option("--map-actor", is_flag=True, help="with --person: a statement by another actor gets their account")
+@click.option("--interval", type=float, default=None, help="seconds between runs (default: LRS_PULL_INTERVAL)")
+@click.option("--name", default="", help="what it is called (default: the endpoint's host); store-wide sources"
+              " write as a tool of this name")
+@click.option("--xapi-version", default="1.0.3", show_default=True, help="the version to ask the other LRS in")
+def pull_add(endpoint, key, secret, person, agent, documents, map_actor, interval, name, xapi_version):
+    ctx = _ctx()
+    person_id = None
+    if person:
+        found = ctx.store.get_person(person)
+        if found is None:
+            raise click.ClickException(f"no person named {person!r}")
+        person_id = found.id
+    try:
+        source = pulling.add_source(ctx.store, endpoint=endpoint, key=key, secret=secret, person_id=person_id,
+                                    agent=pulling.parse_agent(agent or ""), documents=documents, map_actor=map_actor,
+                                    interval=interval, name=name, version=xapi_version, guard=Guard.of(ctx.config))
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    except LRSError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(source.item_id)
+
+
+@pull.command("list", help="Sources, where they stand and their latest runs (never their secrets).")
+@click.option("--json", "as_json", is_flag=True)
+def pull_list(as_json):
+    store = _ctx().store
+    rows = []
+    for source in pulling.sources(store, everyone=True):
+        state = pulling.source_state(store, source)
+        rows.append({"id": source.item_id, "name": source.body.get("name"), "endpoint": source.body["endpoint"],
+                     "person_id": source.person_id, "agent": source.body.get("agent"),
+                     "documents": source.body.get("documents"), "enabled": source.body.get("enabled", True),
+                     "paused": state["paused"], "since": state["since"], "next_run": state["next_run"],
+                     "attempts": state["attempts"], "progress": state["progress"],
+                     "log": [e.body for e in pulling.source_log(store, source.item_id)[:5]]})
+    if as_json:
+        import json
+
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no sources")
+    for row in rows:
+        who = f"person {row['person_id']}" if row["person_id"] is not None else "whole store"
+        where = ("paused by its owner" if not row["enabled"] else f"paused: {row['paused']}" if row["paused"]
+                 else f"next run {row['next_run'] or 'now'}")
+        click.echo(f"{row['id']}  {row['name']}  {row['endpoint']}  ({who}; {where}; since {row['since'] or '-'})")
+        for entry in row["log"]:
+            click.echo(f"    {entry['when']}  {entry['outcome']}  {pulling.describe(entry)}")
+
+
+@pull.command("run", help="Run a source now (SOURCE_ID), or every source that is due; --wait keeps running them"
+              " on their schedule (for deployments without the thread, LRS_PULL_WORKER=0).")
+@click.argument("source_id", required=False)
+@click.option("--wait", is_flag=True, help="keep running due sources until stopped")
+def pull_run(source_id, wait):
+    ctx = _ctx()
+    options = pulling.PullOptions.of(ctx)
+    while True:
+        if source_id:
+            source = ctx.store.get_item(pulling.SOURCE, source_id)
+            if source is None:
+                raise click.ClickException(f"no source {source_id!r}")
+            pulling.run_now(ctx.store, source)
+            entries = [pulling.run_source(ctx, ctx.store.get_item(pulling.SOURCE, source_id), options)]
+        else:
+            entries = pulling.run_due(ctx, options)
+        for entry in entries:
+            click.echo(pulling.describe(entry))
+        if not wait:
+            if any(e.get("outcome") not in ("ok", "busy") for e in entries):
+                sys.exit(1)
+            return
+        time.sleep(options.tick)
+
+
+@pull.command("remove", help="Delete a source with its log.")
+@click.argument("source_id")
+def pull_remove(source_id):
+    store = _ctx().store
+    source = store.get_item(pulling.SOURCE, source_id)
+    if source is None:
+        raise click.ClickException(f"no source {source_id!r}")
+    pulling.delete_source(store, source)
+    click.echo(f"removed {source_id}")

@@ -195,6 +195,9 @@ class Target:
     map_actor: bool = False
     #: keep each statement's own authority: an operator's restore only
     keep_authority: bool = False
+    #: a document that changed at its source replaces ours (a scheduled pull keeps copies current);
+    #: otherwise a different one is kept as it is
+    update_documents: bool = False
 
 
 def operator_target(store, config, username: str | None, *, map_actor: bool = False) -> Target:
@@ -231,6 +234,7 @@ class ImportReport:
     documents: int = 0         # newly stored
     documents_same: int = 0    # stored already, identical
     documents_kept: int = 0    # a different one was there: kept, not overwritten
+    documents_updated: int = 0  # a newer one from its source replaced ours (Target.update_documents)
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     seconds: float = 0.0
@@ -353,7 +357,15 @@ def _store_document(ctx, entry: DocumentEntry, target: Target, report: ImportRep
                 new.updated = entry.updated
             outcome.append("stored")
             return new
-        outcome.append("same" if current.content == entry.content else "kept")
+        if current.content == entry.content:
+            outcome.append("same")
+            return current
+        if target.update_documents and entry.updated and entry.updated >= current.updated:
+            new = Document.new(entry.content_type, entry.content)
+            new.updated = entry.updated
+            outcome.append("updated")
+            return new
+        outcome.append("kept")
         return current
 
     try:
@@ -366,6 +378,8 @@ def _store_document(ctx, entry: DocumentEntry, target: Target, report: ImportRep
         report.documents += 1
     elif outcome[-1] == "same":
         report.documents_same += 1
+    elif outcome[-1] == "updated":
+        report.documents_updated += 1
     else:
         report.documents_kept += 1
 

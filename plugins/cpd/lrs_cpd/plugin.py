@@ -1,9 +1,9 @@
-"""The CPD plugin's hooks: its panel and pages, formats, commands and forwarding."""
+"""The CPD plugin's hooks: its panel and pages, formats, commands, forwarding and scheduled pulls."""
 
 from __future__ import annotations
 
 from lrs import Panel, Reader, hookimpl
-from lrs_cpd import forwarding, hookspecs
+from lrs_cpd import forwarding, hookspecs, pulling
 from lrs_cpd.exporting import ARCHIVE_EXPORTER, CSV_EXPORTER
 from lrs_cpd.importing import XAPI_IMPORTER
 from lrs_cpd.pdf import PDF_EXPORTER
@@ -39,11 +39,12 @@ def register_importers():
 
 @hookimpl
 def register_commands(cli):
-    from lrs_cpd.cli import export, forward, import_
+    from lrs_cpd.cli import export, forward, import_, pull
 
     cli.add_command(export)
     cli.add_command(import_)
     cli.add_command(forward)
+    cli.add_command(pull)
 
 
 def _shown_name(rule) -> str:
@@ -69,6 +70,10 @@ def startup(lrs):
     worker = lrs.plugin_state("cpd")["worker"] = forwarding.Worker(lrs.store, options)
     if options.worker and forwarding.rules(lrs.store, everyone=True):
         worker.start()
+    pull_options = pulling.PullOptions.of(lrs)
+    puller = lrs.plugin_state("cpd")["puller"] = pulling.Puller(lrs, pull_options)
+    if pull_options.worker and pulling.sources(lrs.store, everyone=True):
+        puller.start()
 
 
 @hookimpl

@@ -9,7 +9,7 @@ from flask import Response, abort, g, redirect, request, url_for
 
 from lrs import Forbidden, Guard, lrs_app, LRSError, page_blueprint, render, signed_in
 from lrs_cpd.registrations import exporters, importers
-from lrs_cpd import forwarding
+from lrs_cpd import forwarding, pulling
 from lrs_cpd.exporting import ExportJob
 from lrs_cpd.importing import choose_importer, person_target, run_import
 from lrs_cpd.records import EDITABLE, CPDRecord, Settings, cpd_records, get_fields, parse_fields, put_fields
@@ -138,8 +138,90 @@ def import_page():
             error = str(e)
         except LRSError as e:
             error = e.message
+    return _import_page(report=report, error=error)
+
+
+def _import_page(*, report=None, error=None, source_error=None, form=None):
+    store = lrs_app().store
+    mine = [_source_view(s) for s in pulling.sources(store, g.person.id) if g.access.owns_item(s)]
+    status = 400 if error or source_error else 200
     return render("cpd_import.html", report=report, error=error, importers=importers(lrs_app().pm).values(),
-                  identities=lrs_app().store.list_identities(g.person.id, verified=True)), 400 if error else 200
+                  identities=store.list_identities(g.person.id, verified=True), sources=mine,
+                  source_error=source_error, form=form or {}, intervals=pulling.INTERVALS,
+                  default_interval=pulling.PullOptions.of(lrs_app()).interval, describe=pulling.describe), status
+
+
+# -- scheduled sources ------------------------------------------------------------------------
+
+
+def _source(source_id: str):
+    """A source of the signed-in person's. Store-wide ones are the operator's (``lrs pull``), never a page's."""
+    source = lrs_app().store.get_item(pulling.SOURCE, source_id)
+    if not g.access.owns_item(source):
+        abort(404, description="no such source")
+    return source
+
+
+def _source_view(source):
+    store = lrs_app().store
+    state = pulling.source_state(store, source)
+    agent = source.body.get("agent") or {}
+    whose = agent.get("mbox") or (agent.get("account") or {}).get("name") or "everything the key may read"
+    return {"source": source, "state": state, "host": pulling.endpoint_host(source), "whose": whose,
+            "log": pulling.source_log(store, source.item_id)[:10]}
+
+
+@bp.route("/import/sources", methods=["POST"])
+@signed_in
+def source_add():
+    form = request.form
+    if form.get("scope", "mine") != "mine":
+        raise Forbidden("Pulling statements into the whole store is set up by the operator on the server, with"
+                        " the command lrs pull add (without --person); this page pulls only into your own records.")
+    store, config = lrs_app().store, lrs_app().config
+    try:
+        whose = form.get("whose", "")
+        identities = {i.key: i.agent for i in store.list_identities(g.person.id, verified=True)}
+        agent = identities.get(whose) or pulling.parse_agent(form.get("other", "") if whose == "other" else "")
+        interval = form.get("interval", type=int)
+        if interval is not None and interval not in pulling.INTERVALS:
+            raise ValueError("Choose how often from the list.")
+        pulling.add_source(store, endpoint=form.get("endpoint", "").strip(), key=form.get("key", "").strip(),
+                           secret=form.get("secret", ""), person_id=g.person.id, agent=agent,
+                           documents=form.get("documents") == "yes", map_actor=form.get("map_actor") == "yes",
+                           interval=interval, name=form.get("name", "").strip(), version=form.get("version", "1.0.3"),
+                           guard=Guard.of(config))
+    except ValueError as e:
+        return _import_page(source_error=str(e), form=form)
+    except LRSError as e:
+        return _import_page(source_error=e.message, form=form)
+    puller = pulling.puller_of(lrs_app())
+    if puller is not None and puller.options.worker:
+        puller.wake()
+    return redirect(url_for("cpd.import_page") + "#sources")
+
+
+@bp.route("/import/sources/<source_id>", methods=["POST"])
+@signed_in
+def source_action(source_id):
+    store = lrs_app().store
+    source = _source(source_id)
+    action = request.form.get("action")
+    if action == "remove":
+        pulling.delete_source(store, source)
+    elif action in ("pause", "resume"):
+        pulling.set_enabled(store, source, action == "resume")
+    elif action == "run":
+        pulling.run_now(store, source)
+        puller = pulling.puller_of(lrs_app())
+        if puller is not None and puller.options.worker:
+            puller.wake()
+        else:  # no worker thread in this server: run it within the request
+            pulling.run_source(lrs_app(), store.get_item(pulling.SOURCE, source.item_id),
+                               pulling.PullOptions.of(lrs_app()))
+    else:
+        abort(400, description="unknown action")
+    return redirect(url_for("cpd.import_page") + "#sources")
 
 
 # -- forwarding -------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ def register_panels():
         Panel("goals", "Goals", "space.goals", 40),
         Panel("sharing", "Sharing", "space.sharing", 50),
         Panel("keys", "My keys", "space.keys", 70),
+        Panel("rejected", "Not accepted", "space.rejected", 75),
         Panel("identities", "Identities", "space.identities", 80),
     ]
 
