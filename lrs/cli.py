@@ -12,10 +12,10 @@ from pathlib import Path
 
 import click
 
-from lrs.auth.credentials import Credential, hash_secret, new_key, new_secret, tool_authority
+from lrs.auth.credentials import Credential, create_tool_credential
 from lrs.auth.passwords import new_password
 from lrs.auth.personal import create_person, create_personal_key
-from lrs.auth.scopes import SCOPES, parse_scopes
+from lrs.auth.scopes import SCOPES
 from lrs.config import Config
 from lrs.errors import LRSError
 from lrs.files import make_private, private_process, write_private
@@ -54,19 +54,12 @@ def _now() -> str:
 
 def make_credential(store, config: Config, *, name: str, scopes, person: str | None = None) -> tuple[Credential, str]:
     """Create a credential; return it and its secret (shown once, stored only hashed)."""
-    person_id = None
     if person:
         found = store.get_person(person)
         if found is None:
             raise click.ClickException(f"no person named {person!r}")
         return create_personal_key(store, config, found, name)
-    key, secret = new_key(), new_secret()
-    credential = Credential(
-        key=key, name=name, scopes=parse_scopes(scopes), authority=tool_authority(key, name),
-        person_id=person_id, created=_now(), secret_hash=hash_secret(secret, config.secret_key),
-    )
-    store.add_credential(credential)
-    return credential, secret
+    return create_tool_credential(store, config, name, scopes)
 
 
 def main():

@@ -69,6 +69,9 @@ class Config:
     erased_home_page: str = "https://learnfolio.example/erased"
     #: who may create an account in the personal learning space: off, invite (an admin's link), open
     signup: str = "invite"
+    #: whether people may sign in (and sign up, and reset) with a password; an installation whose
+    #: people all sign in through its identity provider turns them off (``LRS_PASSWORDS=off``)
+    passwords: bool = True
     #: where the space sends mail (address verification): smtp://host:port, empty for no mail
     smtp_url: str = ""
     mail_from: str = "learnfolio@localhost"
@@ -134,6 +137,7 @@ class Config:
             people_home_page=env.get("LRS_PEOPLE_HOME_PAGE", cls.people_home_page),
             erased_home_page=env.get("LRS_ERASED_HOME_PAGE", cls.erased_home_page),
             signup=env.get("LRS_SIGNUP", cls.signup),
+            passwords=env.get("LRS_PASSWORDS", "on").lower() not in ("off", "0", "false", "no"),
             smtp_url=env.get("LRS_SMTP_URL", ""),
             mail_from=env.get("LRS_MAIL_FROM", cls.mail_from),
             secure_cookies=env.get("LRS_SECURE_COOKIES", "") in ("1", "true", "yes"),
