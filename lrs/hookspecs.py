@@ -174,7 +174,7 @@ def register_sign_in(lrs: "LRS") -> "list[SignInProvider] | None":
     button on the sign-in page; ``/space/signin/<name>`` calls its ``start``. The plugin
     serves the page that receives the provider's answer, checks it, and ends with
     :func:`lrs.complete_sign_in` (the same server-side session a password makes). OpenID
-    Connect is ``lrs_oidc``; SAML would be another plugin through the same hook. Two
+    Connect is a first-party plugin; SAML would be another through the same hook. Two
     providers with one name are an error.
 
     :param lrs: the application object (``lrs.plugin_config`` for the provider's settings).
