@@ -1,7 +1,8 @@
 """Rule 19: only an ID token that passes every check signs anyone in through an identity provider,
 and a refused one creates nothing: no person, no identity, no session.
 
-The provider is a real process on loopback (tests/plugins/oidc/rogue_provider.py) that answers
+The provider is a real process on loopback (tests/plugins/oidc/rogue_provider.py, started with
+subprocess.Popen by the ``rogue`` fixture) that answers
 each sign-in as the test tells it: right, or with one thing wrong. The LRS side is the Flask test
 client of an app with the space and lrs_oidc; its requests to the provider are real HTTP through
 lrs.Guard. A control test shows the same provider's right answer signs in, so each refusal is
@@ -10,47 +11,19 @@ the check's doing. Checked in plugins/oidc/lrs_oidc/provider.py; the state in lr
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
 from lrs.auth.personal import create_person
-from tests.conftest import make_app
-from tests.e2e.server import free_port
-from tests.plugins.oidc.rogue_provider import CLIENT_ID, CLIENT_SECRET
+from tests.plugins.oidc.conftest import oidc_site, rogue, sign_in  # noqa: F401 (the provider's fixture)
+from tests.plugins.oidc.rogue_provider import CLIENT_ID
 from tests.plugins.space.conftest import PASSWORD, Browser
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def rogue():
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "tests.plugins.oidc.rogue_provider", str(port)], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if requests.get(url + "/jwks", timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    try:
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def site(tmp_path, rogue, accounts="just-in-time"):
-    app = make_app(tmp_path, load=("space", "oidc"), oidc_issuer=rogue, oidc_client_id=CLIENT_ID,
-                   oidc_client_secret=CLIENT_SECRET, oidc_accounts=accounts)
-    return app, app.extensions["lrs"].store
+    return oidc_site(tmp_path, rogue, accounts)
 
 
 def everything(store) -> dict:
@@ -58,17 +31,6 @@ def everything(store) -> dict:
     return {"people": [p.username for p in store.list_people()],
             "identities": sorted(i.key for i in store.list_identities()),
             "sessions": len(store.list_items("session")), "invitations": len(store.list_items("invite"))}
-
-
-def sign_in(browser: Browser, rogue: str, mode: str, claims: dict | None = None, start: str = "/space/signin/oidc"):
-    """Start at the LRS, let the provider answer as ``mode`` says, come back; the LRS's last answer."""
-    assert requests.put(rogue + "/mode", json={"mode": mode, "claims": claims}, timeout=5).status_code == 204
-    started = browser.get(start)
-    assert started.status_code == 302 and started.location.startswith(rogue + "/authorize"), started.location
-    answer = requests.get(started.location, allow_redirects=False, timeout=10)
-    assert answer.status_code == 302, answer.text
-    back = urlsplit(answer.headers["Location"])
-    return browser.get(f"{back.path}?{back.query}")
 
 
 def test_the_authorization_request_carries_pkce_state_and_nonce(tmp_path, rogue):
