@@ -45,6 +45,7 @@ _PUBLIC = {
     "BlockedAddress": "lrs.errors",
     # the web framework of every plugin's pages
     "page_blueprint": "lrs.web",
+    "CSP": "lrs.web",
     "render": "lrs.web",
     "signed_in": "lrs.web",
     "admin_only": "lrs.web",

@@ -216,6 +216,31 @@ class Access:
             return Reach(owners=self.owner_keys)
         return Reach(owners=None)
 
+    @staticmethod
+    def people_owning(statements: list[dict], store) -> dict[str, list[int]]:
+        """The people whose records stored statements are in, by statement id (none: no person's).
+
+        For what only a statement's owners (and the operator) may see about it, such as the
+        findings of profile validation. The candidates are the people holding the actor's (or a
+        Group actor's members') identities; the store's ownership index confirms each, so a
+        statement a person wrote stays theirs alone and a referenced statement's owner is never
+        one (docs/ownership.md).
+        """
+        found: dict[str, list[int]] = {}
+        candidates: dict[int, list[str]] = {}
+        as_given = {statement["id"].lower(): statement["id"] for statement in statements}
+        for statement in statements:
+            found[statement["id"]] = []
+            for key in agent_keys_with_members(statement.get("actor") or {}):
+                person_id = store.identity_owner(key)
+                if person_id is not None:
+                    candidates.setdefault(person_id, []).append(statement["id"])
+        for person_id, ids in candidates.items():
+            reach = Reach(owners=_verified_keys(store, person_id))
+            for statement_id in store.reachable_ids(sorted(set(ids)), reach=reach):
+                found[as_given[statement_id.lower()]].append(person_id)
+        return found
+
     # -- documents -----------------------------------------------------------------------------
     def documents(self, resource: str, action: str, agent: str | None, location: str = "agent") -> Reach:
         """The reach for one state, activity profile or agent profile request.

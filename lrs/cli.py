@@ -219,12 +219,24 @@ def credentials():
               help=f"an xAPI scope, repeatable: {', '.join(SCOPES)}")
 @click.option("--person", default=None,
               help="make a personal key that acts for this person (its scopes are the personal ones)")
+@click.option("--profile", "profiles", multiple=True, metavar="IRI",
+              help="check its statements against this loaded xAPI Profile (repeatable; lrs profiles list)")
+@click.option("--profile-mode", type=click.Choice(["report", "enforce"]), default="report", show_default=True,
+              help="report: store and keep findings; enforce: refuse statements that do not follow the profile")
 @click.option("--json", "as_json", is_flag=True, help='print only {"key": …, "secret": …}')
-def credentials_create(name, scope, person, as_json):
+def credentials_create(name, scope, person, profiles, profile_mode, as_json):
+    from lrs.profiles import assign, load_registry
+
     config = _config()
     store = _store(config)
+    known = load_registry(store)
+    for iri in profiles:  # before the credential exists, so a typo makes none
+        if known.find(iri) is None:
+            raise click.ClickException(f"no profile {iri!r} is loaded (lrs profiles list)")
     try:
         credential, secret = make_credential(store, config, name=name, scopes=scope, person=person)
+        for iri in profiles:
+            assign(store, credential.key, iri, profile_mode)
     except LRSError as error:
         raise click.ClickException(error.message) from None
     if as_json:
@@ -256,6 +268,190 @@ def credentials_revoke(key):
     if not store.revoke_credential(key, _now()):
         raise click.ClickException(f"no active credential with key {key!r}")
     click.echo(f"revoked {key}")
+
+
+@cli.group(help="xAPI Profiles: load them, assign them to credentials, see what was found (docs/profiles.md).")
+def profiles():
+    pass
+
+
+def _profile_error(error: LRSError) -> click.ClickException:
+    where = f" (at {error.location})" if error.location else ""
+    return click.ClickException(f"{error.message}{where}")
+
+
+@profiles.command("add", help="Load a profile from a JSON-LD FILE (a newer version of a loaded one replaces it).")
+@click.argument("file", type=click.File("rb"))
+def profiles_add(file):
+    from lrs.profiles import add_profile
+
+    try:
+        profile = add_profile(_store(_config()), file.read())
+    except LRSError as error:
+        raise _profile_error(error) from None
+    click.echo(f"loaded {profile.id} ({profile.label}), version {profile.version}: {len(profile.templates)} templates,"
+               f" {len(profile.patterns)} patterns, {len(profile.concepts)} concepts")
+
+
+@profiles.command("list", help="The profiles loaded (shipped and added) and which credentials they apply to.")
+@click.option("--json", "as_json", is_flag=True)
+def profiles_list(as_json):
+    from lrs.profiles import load_registry
+
+    known = load_registry(_store(_config()))
+    rows = [{"id": p.id, "label": p.label, "version": p.version, "shipped": p.id in known.shipped_ids,
+             "templates": list(p.templates), "patterns": list(p.patterns),
+             "assigned": [{"credential": a.credential, "mode": a.mode} for items in known.assignments.values()
+                          for a in items if a.profile == p.id]} for p in known.profiles]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        origin = "shipped" if row["shipped"] else "added"
+        assigned = ", ".join(f"{a['credential']} ({a['mode']})" for a in row["assigned"]) or "no credential"
+        click.echo(f"{row['id']}  {row['label']} [{origin}, {row['version']}]: {len(row['templates'])} templates,"
+                   f" {len(row['patterns'])} patterns; assigned to {assigned}")
+
+
+@profiles.command("show", help="A profile's templates and their rules.")
+@click.argument("iri")
+def profiles_show(iri):
+    from lrs.profiles import load_registry
+
+    profile = load_registry(_store(_config())).find(iri)
+    if profile is None:
+        raise click.ClickException(f"no profile {iri!r} is loaded (lrs profiles list)")
+    click.echo(f"{profile.id} ({profile.label}), version {profile.version}")
+    for template in profile.templates.values():
+        determining = [f"verb {template.verb}"] if template.verb else []
+        if template.object_activity_type:
+            determining.append(f"object type {template.object_activity_type}")
+        determining += [f"{kind} types {', '.join(types)}" for kind, types in template.context_activity_types]
+        if template.attachment_usage_types:
+            determining.append(f"attachment usage types {', '.join(template.attachment_usage_types)}")
+        click.echo(f"  template {template.id} ({template.label}): {'; '.join(determining) or 'any statement'}")
+        for index, rule in enumerate(template.rules):
+            click.echo(f"    rule {index}: {rule.describe()}")
+    for pattern in profile.patterns.values():
+        click.echo(f"  {'primary ' if pattern.primary else ''}pattern {pattern.id}: {pattern.kind}"
+                   f" {', '.join(pattern.members)}")
+
+
+@profiles.command("remove", help="Remove a profile the operator added, and its assignments.")
+@click.argument("iri")
+def profiles_remove(iri):
+    from lrs.profiles import remove_profile
+
+    try:
+        if not remove_profile(_store(_config()), iri):
+            raise click.ClickException(f"no profile {iri!r} is loaded")
+    except LRSError as error:
+        raise _profile_error(error) from None
+    click.echo(f"removed {iri}")
+
+
+@profiles.command("assign", help="Check the statements of credential KEY against profile IRI in MODE (report or "
+                                 "enforce).")
+@click.argument("key")
+@click.argument("iri")
+@click.argument("mode", type=click.Choice(["report", "enforce"]))
+def profiles_assign(key, iri, mode):
+    from lrs.profiles import assign
+
+    try:
+        assignment = assign(_store(_config()), key, iri, mode)
+    except LRSError as error:
+        raise _profile_error(error) from None
+    click.echo(f"{assignment.credential}: {assignment.profile} ({assignment.mode})")
+
+
+@profiles.command("unassign", help="Stop checking credential KEY's statements against profile IRI.")
+@click.argument("key")
+@click.argument("iri")
+def profiles_unassign(key, iri):
+    from lrs.profiles import unassign
+
+    if not unassign(_store(_config()), key, iri):
+        raise click.ClickException(f"{iri} is not assigned to {key}")
+    click.echo(f"{key}: no longer checked against {iri}")
+
+
+@profiles.command("findings", help="What report mode found: statements stored that do not follow a profile.")
+@click.option("--statement", "statement_id", default=None, help="only this statement's")
+@click.option("--json", "as_json", is_flag=True)
+def profiles_findings(statement_id, as_json):
+    from lrs.access import Access
+    from lrs.profiles import findings_of
+
+    items = findings_of(_store(_config()), Access.operator())
+    bodies = list({i.body["statement"]: i.body for i in items
+                   if statement_id is None or i.body["statement"].lower() == statement_id.lower()}.values())
+    if as_json:
+        click.echo(json.dumps(bodies, indent=2))
+        return
+    if not bodies:
+        click.echo("no findings")
+    for body in bodies:
+        click.echo(f"statement {body['statement']} (stored {body.get('stored')}, credential {body.get('credential')}):")
+        for finding in body["findings"]:
+            if finding["outcome"] == "unmatched":
+                click.echo(f"  {finding['profile']} ({finding['mode']}): matches none of its templates")
+            for failure in finding["failures"]:
+                click.echo(f"  {finding['profile']} ({finding['mode']}): {failure['template']}: "
+                           f"{failure.get('requirement', 'StatementRef')}: {failure['reason']}")
+
+
+@profiles.command("check", help="Check statements against a profile: from a JSON FILE (a statement or an array), "
+                                "or a stored registration's against the profile's primary patterns.")
+@click.argument("file", type=click.File("rb"), required=False)
+@click.option("--profile", "iri", required=True, help="the profile's id or a version id")
+@click.option("--registration", default=None, help="check this registration's stored statements against the "
+                                                   "profile's primary patterns")
+def profiles_check(file, iri, registration):
+    from lrs.access import Access
+    from lrs.profiles import check_registration, load_registry
+    from lrs.xapi.profiles import follows, timestamp_order, validates
+
+    store = _store(_config())
+    known = load_registry(store)
+    profile = known.find(iri)
+    if profile is None:
+        raise click.ClickException(f"no profile {iri!r} is loaded (lrs profiles list)")
+    if registration is not None:
+        result = check_registration(store, Access.operator(), registration, iri)
+        click.echo(f"registration {registration}: {result.outcome}: {result.detail}")
+        sys.exit(0 if result.outcome == "success" else 1)
+    if file is None:
+        raise click.ClickException("give a FILE of statements or --registration")
+    try:
+        statements = json.loads(file.read())
+    except ValueError as error:
+        raise click.ClickException(f"the file is not JSON: {error}") from None
+    statements = statements if isinstance(statements, list) else [statements]
+    problems = 0
+    for position, statement in enumerate(statements):
+        result = validates(statement, profile.templates)
+        name = statement.get("id") or f"statement[{position}]"
+        if result.outcome == "success":
+            click.echo(f"{name}: follows {', '.join(result.templates)}")
+            continue
+        problems += 1
+        if result.outcome == "unmatched":
+            click.echo(f"{name}: matches no template")
+        for failure in result.failures:
+            click.echo(f"{name}: {failure.message()}")
+    others = [p for p in known.profiles if p.id != profile.id]
+    by_registration: dict = {}
+    for statement in statements:
+        registration_id = (statement.get("context") or {}).get("registration")
+        if registration_id and profile.patterns:
+            by_registration.setdefault(registration_id, []).append(statement)
+    for registration_id, group in by_registration.items():
+        result = follows(timestamp_order(group), profile, others)
+        click.echo(f"registration {registration_id}: {result.outcome}: {result.detail}")
+        problems += result.outcome != "success"
+    click.echo(f"{len(statements)} statements checked, {problems} problems")
+    sys.exit(1 if problems else 0)
 
 
 @cli.command(help="Check the store's integrity; exit 1 if a problem is found.")

@@ -119,6 +119,10 @@ class Config:
     #: reverse proxies in front of the LRS whose X-Forwarded-For and X-Forwarded-Proto are trusted
     #: (each proxy appends one address); 0: none, the client address is the socket's peer
     proxy_hops: int = 0
+    #: statements that name a loaded xAPI Profile in their category context activities are checked
+    #: against it (docs/profiles.md): ``report`` (stored, findings kept), ``enforce`` (refused when
+    #: they do not follow it) or ``off``; what a credential is assigned is checked in its own mode
+    profile_claims: str = "report"
     #: plugin names (as registered) not to load, built-ins included
     disable_plugins: tuple[str, ...] = ()
     #: when set, only these entry-point plugins are loaded (built-ins always load unless disabled)
@@ -171,6 +175,7 @@ class Config:
             outbound_timeout=float(env.get("LRS_OUTBOUND_TIMEOUT") or cls.outbound_timeout),
             outbound_deadline=float(env.get("LRS_OUTBOUND_DEADLINE") or cls.outbound_deadline),
             outbound_ca_bundle=env.get("LRS_OUTBOUND_CA_BUNDLE", ""),
+            profile_claims=env.get("LRS_PROFILE_CLAIMS", cls.profile_claims).lower(),
             disable_plugins=_names(env.get("LRS_DISABLE_PLUGINS", "")),
             load_plugins=None if load is None else tuple(p.strip() for p in load.split(",") if p.strip()),
             keepalive=_int("LRS_KEEPALIVE", cls.keepalive),

@@ -24,6 +24,7 @@ DEFAULT_PLUGINS = (
     "lrs.api",
     "lrs.ratelimit",
     "lrs.observability",
+    "lrs.profiles",
 )
 
 ENTRY_POINT_GROUP = "lrs"

@@ -31,14 +31,20 @@ def launch(playwright, **kwargs):
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=QUIET_FLAGS, **kwargs)
 
 
-def launch_with_extension(playwright, user_data_dir: Path, extension_dir: Path):
-    """A persistent context with an unpacked extension loaded (extensions need one)."""
+def launch_with_extension(playwright, user_data_dir: Path, extension_dir: Path, *, debugging_port: int | None = None):
+    """A persistent context with an unpacked extension loaded (extensions need one).
+
+    ``debugging_port`` opens Chromium's DevTools port on loopback as well: windows the browser
+    opens itself (``chrome.identity.launchWebAuthFlow``'s) are not pages of the context, and a
+    second connection (``connect_over_cdp``) reaches them there.
+    """
     ext = str(Path(extension_dir).resolve())
+    debugging = [f"--remote-debugging-port={debugging_port}"] if debugging_port else []
     return playwright.chromium.launch_persistent_context(
         str(user_data_dir),
         executable_path=CHROMIUM,
         headless=True,
-        args=[*QUIET_FLAGS, f"--disable-extensions-except={ext}", f"--load-extension={ext}"],
+        args=[*QUIET_FLAGS, f"--disable-extensions-except={ext}", f"--load-extension={ext}", *debugging],
     )
 
 

@@ -13,8 +13,11 @@ function say(text, ok = true) {
   $("status").replaceChildren(span);
 }
 
-function showQueue(queued) {
-  $("queue").textContent = queued ? `${queued} statement${queued === 1 ? "" : "s"} waiting to be sent.` : "";
+function showQueue(queued, notAccepted = 0) {
+  const parts = [];
+  if (queued) parts.push(`${queued} statement${queued === 1 ? "" : "s"} waiting to be sent.`);
+  if (notAccepted) parts.push(`${notAccepted} not accepted by your LRS: see the options to fix and resend, or discard.`);
+  $("queue").textContent = parts.join(" ");
   $("retry").hidden = !queued;
 }
 
@@ -43,7 +46,8 @@ async function readPage(tab) {
 
 async function init() {
   settings = await loadSettings(api.storage.local);
-  $("setup").hidden = isConfigured(settings);
+  const session = settings.auth === "oauth" ? await api.runtime.sendMessage({ type: "session" }) : null;
+  $("setup").hidden = settings.auth === "oauth" ? Boolean(settings.endpoint && session) : isConfigured(settings);
   const tab = await targetTab();
   page = await readPage(tab);
   $("title").value = page.title || "";
@@ -61,7 +65,7 @@ async function init() {
     $("include-time").checked = settings.captureTime;
   }
   const status = await api.runtime.sendMessage({ type: "queue-status" });
-  showQueue(status.queued);
+  showQueue(status.queued, status.notAccepted);
   $("title").focus();
 }
 
@@ -90,9 +94,10 @@ $("capture").addEventListener("submit", async (event) => {
   const answer = await api.runtime.sendMessage({ type: "capture", statement });
   $("send").disabled = false;
   if (answer.sent) say("Saved to your learning record.");
-  else if (answer.rejected) say(`The LRS refused it: ${answer.error}`, false);
+  else if (answer.rejected) say(`Not accepted by your LRS: ${answer.error}. It is kept under “Not accepted” in the options.`, false);
   else say(`Kept on this computer; it will be sent when the LRS can be reached (${answer.error}).`, false);
-  showQueue(answer.queued);
+  const status = await api.runtime.sendMessage({ type: "queue-status" });
+  showQueue(status.queued, status.notAccepted);
 });
 
 $("retry").addEventListener("click", async () => {

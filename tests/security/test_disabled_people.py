@@ -1,4 +1,4 @@
-"""Rule 17: a disabled person acts through nothing: no sign-in of any kind, no session they had,
+"""Rule 24: a disabled person acts through nothing: no sign-in of any kind, no session they had,
 no personal key, no password reset; re-enabled, everything of theirs works again, nothing lost.
 
 Decided in one place each: sessions in lrs/web.py (``start_session`` refuses, a session of a

@@ -1,4 +1,4 @@
-"""Rule 19: only an ID token that passes every check signs anyone in through an identity provider,
+"""Rule 26: only an ID token that passes every check signs anyone in through an identity provider,
 and a refused one creates nothing: no person, no identity, no session.
 
 The provider is a real process on loopback (tests/plugins/oidc/rogue_provider.py, started with

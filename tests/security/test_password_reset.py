@@ -1,4 +1,4 @@
-"""Rule 16: a password reset token is one-time, short-lived and single-use, and asking for one tells
+"""Rule 23: a password reset token is one-time, short-lived and single-use, and asking for one tells
 no one whether an address has an account here.
 
 Against a real server (gunicorn, 2 workers) and a real SMTP server (aiosmtpd) on loopback: the

@@ -1,4 +1,4 @@
-"""Rule 18: only administrators administer people, never leaving the site without an enabled
+"""Rule 25: only administrators administer people, never leaving the site without an enabled
 administrator; and administering gives no one's records.
 
 Decided in the access gate (lrs/access.py: ``Access.may_administer``, ``Access.check_people_change``,

@@ -16,12 +16,14 @@ export function backoffMs(attempts, random = Math.random) {
 /**
  * What an HTTP answer to a statement PUT means for the queue.
  * - "sent": stored now, or already stored (204/200; 409 = this id is already in the LRS);
- * - "rejected": the LRS will never take this statement (400, 413): kept, shown, not retried by itself;
- * - "retry": the network, the server or the credentials may recover (everything else).
+ * - "rejected": a 4xx other than 408 and 429 is permanent: the LRS will not take this statement as
+ *   it is (an actor that is not the person's, a bad statement, refused credentials). It moves to
+ *   the "not accepted" list with the LRS's message, to be fixed and resent, or discarded;
+ * - "retry": the network, the server, a timeout (408) or a rate limit (429) may recover.
  */
 export function outcome(status) {
   if (status === 409 || (status >= 200 && status < 300)) return "sent";
-  if (status === 400 || status === 413) return "rejected";
+  if (status >= 400 && status < 500 && status !== 408 && status !== 429) return "rejected";
   return "retry";
 }
 
@@ -30,9 +32,23 @@ export function enqueue(queue, statement, now) {
   return [...queue, { statement, attempts: 0, nextAttemptAt: now, lastError: null, rejected: false }];
 }
 
-/** Entries to try now, oldest first. `force` also takes the ones waiting for their backoff or rejected. */
+/** Entries to try now, oldest first. `force` also takes the ones waiting for their backoff; never the rejected. */
 export function due(queue, now, { force = false } = {}) {
-  return queue.filter((entry) => force || (!entry.rejected && entry.nextAttemptAt <= now));
+  return queue.filter((entry) => !entry.rejected && (force || entry.nextAttemptAt <= now));
+}
+
+/** The statements the LRS did not accept, each with its message: shown until resent or discarded. */
+export function notAccepted(queue) {
+  return queue.filter((entry) => entry.rejected);
+}
+
+/** Put a rejected entry back to be sent now, with its actor replaced when one is given (a fixed identity). */
+export function resend(queue, id, { actor = null, now }) {
+  return queue.map((entry) => {
+    if (entry.statement.id !== id || !entry.rejected) return entry;
+    const statement = actor ? { ...entry.statement, actor: structuredClone(actor) } : entry.statement;
+    return { ...entry, statement, rejected: false, attempts: 0, lastError: null, nextAttemptAt: now };
+  });
 }
 
 export function remove(queue, id) {
@@ -55,7 +71,8 @@ export function nextAlarmAt(queue, now) {
   return Math.max(now + 1000, Math.min(...waiting));
 }
 
-/** The badge: how many statements are not in the LRS yet ("" when none). */
+/** The badge: how many statements wait to be sent ("" when none); the not accepted are not counted. */
 export function badgeText(queue) {
-  return queue.length ? String(Math.min(queue.length, 999)) : "";
+  const waiting = queue.filter((entry) => !entry.rejected).length;
+  return waiting ? String(Math.min(waiting, 999)) : "";
 }

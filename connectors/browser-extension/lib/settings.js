@@ -2,6 +2,7 @@
 
 export const DEFAULT_SETTINGS = {
   endpoint: "",
+  auth: "key", // "key": HTTP Basic with key and secret; "oauth": connected to Learnfolio (tokens kept apart)
   key: "",
   secret: "",
   identity: { kind: "mbox", name: "", email: "", homePage: "", accountName: "" },
@@ -33,8 +34,11 @@ export function parseSites(text) {
   return [...new Set(String(text || "").split(/[\s,]+/).map((s) => s.trim()).filter(Boolean))];
 }
 
-export function isConfigured(settings) {
-  return Boolean(settings.endpoint && settings.key && settings.secret);
+/** Whether statements can be sent: an endpoint, and a key and secret or a connection (`session`, kept apart). */
+export function isConfigured(settings, session = null) {
+  if (!settings.endpoint) return false;
+  if (settings.auth === "oauth") return Boolean(session?.accessToken);
+  return Boolean(settings.key && settings.secret);
 }
 
 export async function loadSettings(storage) {

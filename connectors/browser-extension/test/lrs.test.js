@@ -44,13 +44,25 @@ test("409 (already stored) counts as sent; errors carry the LRS's message; a net
   assert.match(offline.error, /Failed to fetch/);
 });
 
-test("test connection: /about, then an authenticated read", async () => {
-  const ok = fakeFetch([{ status: 200, body: { version: ["1.0.3", "2.0.0"] } }, { status: 200, body: { statements: [] } }]);
-  const lines = await testConnection(settings, ok.fetchImpl);
-  assert.deepEqual(lines.map((l) => l.ok), [true, true]);
+const identity = { kind: "mbox", name: "Ann", email: "ann@example.org" };
+
+test("test connection: /about, then an authenticated read, then the identity (Agents resource)", async () => {
+  const ok = fakeFetch([{ status: 200, body: { version: ["1.0.3", "2.0.0"] } }, { status: 200, body: { statements: [] } },
+    { status: 200, body: { objectType: "Person" } }]);
+  const lines = await testConnection({ ...settings, identity }, ok.fetchImpl);
+  assert.deepEqual(lines.map((l) => l.ok), [true, true, true]);
   assert.match(lines[0].text, /1\.0\.3, 2\.0\.0/);
+  assert.equal(lines[1].text, "key and secret accepted");
+  assert.equal(lines[2].text, "identity ann@example.org accepted for this key");
   assert.equal(ok.calls[0].headers.Authorization, undefined);
   assert.equal(ok.calls[1].url, "http://lrs.test/xapi/statements?limit=1");
+  assert.deepEqual(JSON.parse(new URL(ok.calls[2].url).searchParams.get("agent")),
+    { objectType: "Agent", name: "Ann", mbox: "mailto:ann@example.org" });
+
+  const notMine = fakeFetch([{ status: 200, body: { version: ["1.0.3"] } }, { status: 200, body: { statements: [] } },
+    { status: 403, body: { message: "a personal key reaches only its own person's identities" } }]);
+  const [, , notMineLine] = await testConnection({ ...settings, identity }, notMine.fetchImpl);
+  assert.deepEqual(notMineLine, { ok: false, text: "this key may not act for ann@example.org (403): a personal key reaches only its own person's identities" });
 
   const refused = fakeFetch([{ status: 200, body: { version: ["1.0.3"] } }, { status: 401, body: {} }]);
   assert.deepEqual((await testConnection(settings, refused.fetchImpl)).map((l) => l.ok), [true, false]);
@@ -58,4 +70,24 @@ test("test connection: /about, then an authenticated read", async () => {
   const down = fakeFetch([new TypeError("Failed to fetch")]);
   const [line] = await testConnection(settings, down.fetchImpl);
   assert.equal(line.ok, false);
+});
+
+test("connected by OAuth: a bearer token, and the identity checked against the person's own", async () => {
+  const connected = { endpoint: "http://lrs.test/xapi", auth: "oauth", accessToken: "T0K", identity };
+  const me = { username: "ann", identities: [{ mbox: "mailto:ann@example.org" }] };
+  const ok = fakeFetch([{ status: 200, body: { version: ["2.0.0"] } }, { status: 200, body: { statements: [] } }]);
+  const lines = await testConnection(connected, ok.fetchImpl, me);
+  assert.equal(ok.calls[1].headers.Authorization, "Bearer T0K");
+  assert.deepEqual(lines.slice(1), [{ ok: true, text: "connected as ann accepted" },
+    { ok: true, text: "identity ann@example.org is yours (ann)" }]);
+  assert.equal(ok.calls.length, 2); // the identity came from the server, not from another request
+
+  const other = fakeFetch([{ status: 200, body: { version: ["2.0.0"] } }, { status: 200, body: { statements: [] } }]);
+  const [, , line] = await testConnection({ ...connected, identity: { kind: "mbox", email: "bob@example.org" } }, other.fetchImpl, me);
+  assert.equal(line.ok, false);
+  assert.match(line.text, /bob@example\.org is not one of ann's verified identities/);
+
+  const { calls, fetchImpl } = fakeFetch([{ status: 204 }]);
+  await putStatement(connected, { id: "abc" }, fetchImpl);
+  assert.equal(calls[0].headers.Authorization, "Bearer T0K");
 });

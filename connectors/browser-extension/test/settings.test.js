@@ -29,3 +29,10 @@ test("settings: defaults are filled in, nothing automatic by default", async () 
   assert.ok(!isConfigured(settings));
   assert.ok(isConfigured({ ...DEFAULT_SETTINGS, endpoint: "e", key: "k", secret: "s" }));
 });
+
+test("settings: connected by OAuth, the session's token is what counts, not a key", () => {
+  const connected = { ...DEFAULT_SETTINGS, endpoint: "e", auth: "oauth" };
+  assert.ok(isConfigured(connected, { accessToken: "t" }));
+  assert.ok(!isConfigured(connected, null));
+  assert.ok(!isConfigured({ ...connected, key: "k", secret: "s" }, null));
+});

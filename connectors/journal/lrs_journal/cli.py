@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 import uuid
 from pathlib import Path
@@ -11,6 +12,7 @@ import click
 
 from lrs_journal import importer
 from lrs_journal.client import LRSClient, LRSError
+from lrs_journal import connection as connections
 from lrs_journal.config import Config, ConfigError
 from lrs_journal.notes import folder_entries
 from lrs_journal.statements import Entry, actor, entry_iri, entry_statement, iri_base
@@ -38,12 +40,18 @@ def cli(ctx, config_path, **flags):
 
 
 def _client(ctx) -> tuple[Config, LRSClient]:
+    """A key and secret when set; otherwise the connection `lrs-journal connect` made, if any."""
     try:
         config = Config.load(ctx.obj["path"], **ctx.obj["flags"])
-        config.check()
+        connection = None if (config.key or config.secret) else connections.Connection.load()
+        if connection is not None and config.endpoint and config.endpoint.rstrip("/") != connection.endpoint.rstrip("/"):
+            connection = None  # connected to another LRS than the one set here
+        if connection is not None:
+            config = config.connected(connection)
+        config.check(connected=connection is not None)
     except ConfigError as error:
         raise click.UsageError(str(error)) from None
-    return config, LRSClient(config)
+    return config, LRSClient(config, connection)
 
 
 @cli.command(help="Add a journal entry: lrs-journal add \"Learned how to …\" --minutes 30 --tag python")
@@ -102,6 +110,32 @@ def import_(ctx, folder, per, heading_level, journal, dry_run):
     click.echo(summary)
 
 
+@cli.command(help="""Connect to a Learnfolio without a key: the command shows a code, you enter it in your
+learning space and allow the journal. Entries are then recorded as you (the LRS says who you are).""")
+@click.pass_context
+def connect(ctx):
+    try:
+        config = Config.load(ctx.obj["path"], **ctx.obj["flags"])
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from None
+    if not config.endpoint:
+        raise click.UsageError("which LRS? give --endpoint (or LRS_JOURNAL_ENDPOINT), e.g. https://lrs.example.org/xapi/")
+    try:
+        made = connections.connect(config.endpoint, echo=lambda text: click.echo(text, err=True))
+    except connections.NotConnected as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"connected as {made.username}; entries are recorded as {json.dumps(made.actor)}")
+
+
+@cli.command(help="End the connection `lrs-journal connect` made (it is also listed under “My keys”).")
+def disconnect():
+    made = connections.Connection.load()
+    if made is None:
+        raise click.ClickException("not connected")
+    connections.disconnect(made)
+    click.echo("disconnected")
+
+
 @cli.command(help="Check the settings: reach the LRS and read your statements.")
 @click.pass_context
 def check(ctx):
@@ -112,4 +146,5 @@ def check(ctx):
         client.statements(agent=actor(config), limit=1)
     except LRSError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"key accepted; statements are about {actor(config)}")
+    what = "connection" if client.connection is not None else "key"
+    click.echo(f"{what} accepted; statements are about {actor(config)}")

@@ -11,6 +11,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from lrs_journal.config import Config
+from lrs_journal.connection import Connection, NotConnected, refresh
 
 XAPI_VERSION = "1.0.3"
 TIMEOUT = 30
@@ -21,10 +22,16 @@ class LRSError(Exception):
 
 
 class LRSClient:
-    def __init__(self, config: Config):
+    """HTTP Basic with the key and secret, or the bearer token of a connection (`lrs-journal connect`)."""
+
+    def __init__(self, config: Config, connection: Connection | None = None):
         self.endpoint = config.endpoint.rstrip("/") + "/"
+        self.connection = connection
         self.session = requests.Session()
-        self.session.auth = (config.key, config.secret)
+        if connection is None:
+            self.session.auth = (config.key, config.secret)
+        else:
+            self.session.headers["Authorization"] = f"Bearer {connection.access_token}"
         self.session.headers["X-Experience-API-Version"] = XAPI_VERSION
         # statements carry their ids, so sending one again is harmless: every method may be retried
         retry = Retry(total=4, backoff_factor=0.5, status_forcelist=(502, 503, 504), allowed_methods=None)
@@ -34,6 +41,13 @@ class LRSClient:
     def _request(self, method: str, url: str, **kwargs) -> requests.Response:
         try:
             response = self.session.request(method, url, timeout=TIMEOUT, **kwargs)
+            if response.status_code == 401 and self.connection is not None:  # the access token ran out
+                try:
+                    self.connection = refresh(self.connection)
+                except NotConnected as error:
+                    raise LRSError(str(error)) from None
+                self.session.headers["Authorization"] = f"Bearer {self.connection.access_token}"
+                response = self.session.request(method, url, timeout=TIMEOUT, **kwargs)
         except requests.RequestException as error:
             raise LRSError(f"the LRS at {self.endpoint} cannot be reached: {error}") from None
         if response.status_code >= 400:

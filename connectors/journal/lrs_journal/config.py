@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 ENV_PREFIX = "LRS_JOURNAL_"
@@ -64,12 +64,28 @@ class Config:
         values.update({name: value for name, value in flags.items() if value})
         return cls(**values)
 
-    def check(self) -> None:
-        missing = [name for name in ("endpoint", "key", "secret") if not getattr(self, name)]
+    def connected(self, connection) -> "Config":
+        """These settings over a connection (`lrs-journal connect`): its endpoint, and its person's actor
+        unless an identity of theirs is set here."""
+        values = {"endpoint": self.endpoint or connection.endpoint}
+        if not self.email and not (self.account_homepage and self.account_name):
+            agent = connection.actor
+            values["name"] = self.name or agent.get("name", "")
+            if agent.get("mbox"):
+                values["email"] = agent["mbox"].removeprefix("mailto:")
+            else:
+                values["account_homepage"] = agent["account"]["homePage"]
+                values["account_name"] = agent["account"]["name"]
+        return replace(self, **values)
+
+    def check(self, connected: bool = False) -> None:
+        needed = ("endpoint",) if connected else ("endpoint", "key", "secret")
+        missing = [name for name in needed if not getattr(self, name)]
         if missing:
             raise ConfigError(
                 "missing " + ", ".join(missing) + f": set them in {default_path()}, as "
-                + ", ".join(ENV[m] for m in missing) + ", or with --" + " --".join(missing))
+                + ", ".join(ENV[m] for m in missing) + ", or with --" + " --".join(missing)
+                + ("" if connected else "; or connect to a Learnfolio without a key: lrs-journal connect"))
         if not self.email and not (self.account_homepage and self.account_name):
             raise ConfigError("who is the actor? set email (LRS_JOURNAL_ACTOR_EMAIL) or an account "
                               "(LRS_JOURNAL_ACTOR_HOMEPAGE and LRS_JOURNAL_ACTOR_ACCOUNT)")

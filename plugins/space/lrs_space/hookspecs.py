@@ -20,3 +20,18 @@ def classify_statement(statement: dict) -> "str | None":
     :returns: one of ``courses``, ``content``, ``people``, ``work``, ``events``,
         ``other``; or ``None`` to leave it to the next plugin.
     """
+
+
+@hookspec
+def key_rows(person, lrs) -> "list[KeyRow] | None":
+    """List, on the person's "My keys" page, what else lets a tool act for them.
+
+    Called when "My keys" is shown, after the person's own keys are listed. A plugin that
+    connects tools another way (OAuth's "Connect to Learnfolio") lists each connection, with
+    the page of its own that revokes it, so a person sees and ends every tool acting for them
+    in one place.
+
+    :param person: the signed-in person.
+    :param lrs: the application object.
+    :returns: a list of :class:`lrs_space.KeyRow`.
+    """

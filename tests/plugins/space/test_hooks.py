@@ -50,3 +50,36 @@ def test_hook_classify_statement(tmp_path):
     assert '">shadowed: ' in b.get("/space/?way=people").get_data(as_text=True)
     assert '">shadowed: ' not in b.get("/space/?way=courses").get_data(as_text=True)
     assert '">done: ' in b.get("/space/?way=courses").get_data(as_text=True)  # the built-in classifier still runs
+
+
+def test_hook_key_rows(tmp_path):
+    from lrs import create_person, hookimpl, page_blueprint
+    from lrs_space import KeyRow
+    from tests.plugins.space.conftest import PASSWORD, Browser
+
+    revoked = []
+    pages = page_blueprint("linked", __name__, "/space/linked")
+
+    @pages.route("/<name>/revoke", methods=["POST"])
+    def revoke(name):
+        revoked.append(name)
+        return "", 204
+
+    class Plugin:
+        @hookimpl
+        def register_routes(self):
+            return [pages]
+
+        @hookimpl
+        def key_rows(self, person, lrs):
+            return [KeyRow(name=f"{person.username}'s watch", how="paired", created="2026-01-01T00:00:00+00:00",
+                           last_used=None, scopes=("statements/write",), revoke_url="/space/linked/watch/revoke")]
+
+    app = _app(tmp_path, Plugin())
+    ctx = app.extensions["lrs"]
+    create_person(ctx.store, ctx.config, "ann", PASSWORD)
+    b = Browser(app).signin("ann")
+    page = b.get("/space/keys").get_data(as_text=True)
+    assert "ann&#39;s watch" in page and "paired" in page and 'action="/space/linked/watch/revoke"' in page
+    assert b.post("/space/linked/watch/revoke", token_from="/space/keys").status_code == 204
+    assert revoked == ["watch"]

@@ -23,7 +23,9 @@ def keys():
         created = {"key": credential.key, "secret": secret, "name": credential.name,
                    "curl": curl_line(_first_actor(g.person, store), credential.key, secret)}
     keys = store.list_credentials(person_id=g.person.id)
-    return render("keys.html", keys=keys, created=created, endpoint=endpoint(), actors=mine), 201 if created else 200
+    others = [row for rows in lrs_app().pm.hook.key_rows(person=g.person, lrs=lrs_app()) for row in rows or ()]
+    return render("keys.html", keys=keys, others=others, created=created, endpoint=endpoint(), actors=mine), \
+        201 if created else 200
 
 
 def _first_actor(person, store) -> dict:
