@@ -11,7 +11,7 @@ $(BIN)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml) connector
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Learnfolio needs Python 3.11 or newer"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]' -e plugins/space -e plugins/chat -e plugins/oauth -e connectors/journal -e 'plugins/cpd[test]'
+	$(BIN)/pip install --quiet -e '.[test]' -e plugins/space -e plugins/chat -e plugins/oauth -e plugins/oidc -e connectors/journal -e 'plugins/cpd[test]'
 	touch $@
 
 install: $(BIN)/.installed

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lrs.errors import Forbidden
+from lrs.errors import Conflict, Forbidden
 from lrs.xapi.agents import agent_key, agent_keys_with_members
 
 #: what a person may do through a key, the space, chat or the journal: their statements,
@@ -42,6 +42,13 @@ REJECTED_KINDS = ("rejected", "rejected-body")
 
 #: xAPI scopes that read every statement (xAPI-Communication.md §4.2)
 READ_ALL = frozenset({"statements/read", "all/read", "all"})
+
+#: what a tool key made by an administrator on the people page may do: send statements and read
+#: back only those it sent. Keys that read everyone's records are the operator's (``lrs credentials``)
+ADMIN_TOOL_SCOPES = frozenset({"statements/write", "statements/read/mine"})
+
+#: changes of a person that could leave the site without an enabled administrator
+_TAKES_AN_ADMIN = ("unmake-admin", "disable", "remove")
 
 #: for each resource and kind of access, the scopes that allow it
 _ALLOWED = {
@@ -100,8 +107,10 @@ class Access:
     # -- resolving ----------------------------------------------------------------------------
     @classmethod
     def for_credential(cls, credential, store) -> "Access":
-        """The access of an xAPI credential: a tool's, or a person's when it acts for one."""
+        """The access of an xAPI credential: a tool's, or a person's when it acts for one (never
+        a disabled person's: their keys, chat links and tokens of any plugin stop with them)."""
         if credential.person_id is not None:
+            _refuse_disabled(store.get_person_by_id(credential.person_id))
             return cls(kind="person", scopes=frozenset(credential.scopes), credential=credential,
                        person_id=credential.person_id,
                        owner_keys=_verified_keys(store, credential.person_id))
@@ -109,7 +118,13 @@ class Access:
 
     @classmethod
     def for_person(cls, store, person, *, credential=None) -> "Access":
-        """A person acting in their own space (pages, journal, chat, imports into their record)."""
+        """A person acting in their own space (pages, journal, chat, imports into their record).
+
+        Acting through a ``credential`` (chat, the journal), a disabled person is refused; without
+        one (the operator's commands, their standing forwarding rules) the access is still made.
+        """
+        if credential is not None:
+            _refuse_disabled(person)
         return cls(kind="person", scopes=frozenset(credential.scopes if credential else PERSON_SCOPES),
                    credential=credential, person_id=person.id, owner_keys=_verified_keys(store, person.id),
                    is_admin=bool(getattr(person, "is_admin", False)))
@@ -294,8 +309,44 @@ class Access:
                 and item.person_id == self.person_id)
 
     def may_erase(self, person_id: int) -> bool:
-        """Erasure: a person erases themselves; the operator anyone (from the command line)."""
-        return self.kind == "operator" or (self.kind == "person" and self.person_id == person_id)
+        """Erasure: a person erases themselves; the operator anyone (from the command line); an
+        administrator removes a person from the people page (after :meth:`check_people_change`)."""
+        return self.kind == "operator" or (self.kind == "person" and (self.person_id == person_id or self.is_admin))
+
+    # -- administering people ----------------------------------------------------------------------
+    def may_administer(self) -> bool:
+        """People administration (invitations, claims, disabling, roles, tool keys that send statements):
+        administrators and the operator. It gives no one's records: those stay behind :meth:`reach`."""
+        return self.kind == "operator" or (self.kind == "person" and self.is_admin)
+
+    def check_people_change(self, store, person, change: str) -> None:
+        """Forbidden unless this access administers people; Conflict when ``change`` (``unmake-admin``,
+        ``disable``, ``remove``, …) would leave the site without an enabled administrator."""
+        if not self.may_administer():
+            raise Forbidden("only an administrator may change people")
+        if change in _TAKES_AN_ADMIN and person.is_admin and not person.disabled:
+            others = [p for p in store.list_people() if p.is_admin and not p.disabled and p.id != person.id]
+            if not others:
+                raise Conflict(f"{person.username} is the last administrator; make someone else an administrator"
+                               " first")
+
+    def may_create_credential(self, scopes) -> bool:
+        """A tool credential (no person): the operator any; an administrator only one that reads no one's
+        records (:data:`ADMIN_TOOL_SCOPES`)."""
+        if self.kind == "operator":
+            return True
+        return self.may_administer() and bool(scopes) and set(scopes) <= ADMIN_TOOL_SCOPES
+
+    def may_revoke_credential(self, credential) -> bool:
+        """A person revokes their own keys; an administrator or the operator any tool credential."""
+        if credential is None:
+            return False
+        return self.owns_credential(credential) or (credential.person_id is None and self.may_administer())
+
+
+def _refuse_disabled(person) -> None:
+    if person is None or getattr(person, "disabled", False):
+        raise Forbidden("the account this acts for is disabled; an administrator can re-enable it")
 
 
 def _verified_keys(store, person_id: int) -> tuple[str, ...]:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import click
 
-from lrs.auth.credentials import Credential, hash_secret, new_key, new_secret, tool_authority
+from lrs.auth.credentials import Credential, create_tool_credential
 from lrs.auth.passwords import new_password
 from lrs.auth.personal import create_person, create_personal_key
-from lrs.auth.scopes import SCOPES, parse_scopes
+from lrs.auth.scopes import SCOPES
 from lrs.config import Config
 from lrs.errors import LRSError
 from lrs.files import make_private, private_process, write_private
@@ -54,19 +54,12 @@ def _now() -> str:
 
 def make_credential(store, config: Config, *, name: str, scopes, person: str | None = None) -> tuple[Credential, str]:
     """Create a credential; return it and its secret (shown once, stored only hashed)."""
-    person_id = None
     if person:
         found = store.get_person(person)
         if found is None:
             raise click.ClickException(f"no person named {person!r}")
         return create_personal_key(store, config, found, name)
-    key, secret = new_key(), new_secret()
-    credential = Credential(
-        key=key, name=name, scopes=parse_scopes(scopes), authority=tool_authority(key, name),
-        person_id=person_id, created=_now(), secret_hash=hash_secret(secret, config.secret_key),
-    )
-    store.add_credential(credential)
-    return credential, secret
+    return create_tool_credential(store, config, name, scopes)
 
 
 def main():
@@ -81,31 +74,61 @@ def cli():
     pass
 
 
-@cli.command(help="Create the store, a first admin login and an xAPI credential (once), and print them.")
+def _interactive() -> bool:
+    """Someone at a terminal to ask (``make serve`` run by hand); not CI, a service or a pipe."""
+    return sys.stdin.isatty()
+
+
+def _site_address(config: Config, given: str | None) -> tuple[str, bool]:
+    """The site's address: given, asked (on a terminal), or the address ``lrs serve`` listens on.
+    Whether it was chosen (and so is kept), rather than the default."""
+    default = config.public_url.rstrip("/") or f"http://{config.host}:{config.port}"
+    if given:
+        return given.rstrip("/"), True
+    if config.public_url or not _interactive():  # LRS_PUBLIC_URL decides; no one to ask: the default
+        return default, False
+    answer = click.prompt("The address people will reach Learnfolio at (its public URL)", default=default)
+    return answer.strip().rstrip("/"), answer.strip().rstrip("/") != default
+
+
+@cli.command(help="Create the store, a first admin login and an xAPI credential (once), and settle the site's "
+                  "address. The first login is printed once; afterwards only where it is kept.")
 @click.option("--admin", "admin_name", default="admin", show_default=True, help="username of the first admin")
-@click.option("--json", "as_json", is_flag=True, help="print the first login as JSON")
-def init(admin_name: str, as_json: bool):
+@click.option("--public-url", default=None,
+              help="the address people reach the site at (https://lrs.example.org); asked on a terminal, else "
+                   "LRS_PUBLIC_URL or http://LRS_HOST:LRS_PORT. People's account homePage is derived from it once.")
+@click.option("--json", "as_json", is_flag=True, help="print the first login as JSON (each time it is kept)")
+def init(admin_name: str, public_url: str | None, as_json: bool):
     config = _config()
+    site = _settle_site(config, public_url, quiet=as_json)
+    config = replace(config, **site)
+    config.check_public_url()
     store = _store(config)
     first_login = config.home / FIRST_LOGIN_FILE
+    made = False
     if store.get_person(admin_name) is None:
         password = new_password()
         create_person(store, config, admin_name, password, is_admin=True)
         credential, secret = make_credential(store, config, name="first credential", scopes=["all"])
         info = {
-            "endpoint": f"http://{config.host}:{config.port}{config.xapi_prefix}/",
-            "space": f"http://{config.host}:{config.port}/space/",
+            "endpoint": f"{config.public_origin}{config.xapi_prefix}/",
+            "space": f"{config.public_origin}/space/",
             "admin": {"username": admin_name, "password": password},
             "credential": {"key": credential.key, "secret": secret, "scopes": list(credential.scopes)},
         }
         config.home.mkdir(parents=True, exist_ok=True)
         write_private(first_login, json.dumps(info, indent=2))
+        made = True
     if not first_login.exists():
         click.echo(f"The store at {config.store_url} is initialised; the first login was already handed out.")
         return
     info = json.loads(first_login.read_text())
     if as_json:
         click.echo(json.dumps(info))
+        return
+    if not made:  # printed once; every later start only says where it is
+        click.echo(f"Learnfolio is initialised (store: {config.store_url}; space: {info.get('space', '')}).\n"
+                   f"  The first login is kept in {first_login} (readable only by you); delete it once noted.")
         return
     click.echo(
         f"Learnfolio is initialised (store: {config.store_url}).\n"
@@ -114,10 +137,52 @@ def init(admin_name: str, as_json: bool):
         f"  admin login   : {info['admin']['username']} / {info['admin']['password']}\n"
         f"  xAPI key      : {info['credential']['key']}\n"
         f"  xAPI secret   : {info['credential']['secret']}\n"
-        f"  (kept in {first_login}, readable only by you; delete it once you have noted them)\n"
+        f"  people's accounts: homePage {config.people_home_page}\n"
+        f"  (shown once; kept in {first_login}, readable only by you; delete it once you have noted them)\n"
         f"  e.g. curl -u {info['credential']['key']}:{info['credential']['secret']}"
         f" -H 'X-Experience-API-Version: 1.0.3' {info['endpoint']}statements"
     )
+
+
+def _settle_site(config: Config, public_url: str | None, *, quiet: bool) -> dict:
+    """The site file (lrs.config.SITE_FILE): the public URL when one was chosen, and people's account
+    homePage, derived once from the site's address and never changed after (identities keep it)."""
+    from lrs.config import read_site, write_site
+
+    if public_url:
+        replace(config, public_url=public_url).check_public_url()  # before anything is kept
+    site = read_site(config.home)
+    if site.get("people_home_page"):
+        if public_url and public_url.rstrip("/") != site.get("public_url"):
+            site["public_url"] = public_url.rstrip("/")
+            write_site(config.home, site)
+            if not quiet:
+                click.echo(f"The public URL is now {site['public_url']}; people's account homePage stays "
+                           f"{site['people_home_page']} (every identity already carries it).", err=True)
+        return {k: v for k, v in site.items() if k in ("public_url", "people_home_page")}
+    address, chosen = _site_address(config, public_url)
+    replace(config, public_url=address).check_public_url()
+    if "LRS_PEOPLE_HOME_PAGE" in config.environ:
+        home_page = config.people_home_page
+    elif _has_people(config):  # a store from before: its identities carry the old homePage already
+        home_page = config.people_home_page
+    else:
+        home_page = f"{address}/people"
+    site = {"people_home_page": home_page, **({"public_url": address} if chosen else {})}
+    config.home.mkdir(parents=True, exist_ok=True)
+    write_site(config.home, site)
+    return site
+
+
+def _has_people(config: Config) -> bool:
+    store_file = config.home / "lrs.sqlite3"
+    if config.store or store_file.exists():
+        store = _store(config)
+        try:
+            return bool(store.list_people())
+        finally:
+            store.close()
+    return False
 
 
 @cli.command(help="Serve the LRS with gunicorn (several workers share the store).")

@@ -3,6 +3,7 @@ the mapping given to :func:`lrs.app.create_app`. Nothing is read at import time.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from dataclasses import dataclass, field, fields, replace
@@ -10,6 +11,27 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from lrs.files import write_private
+
+
+#: what ``lrs init`` settled for this site, in the data folder: the public URL it was given and the
+#: homePage of people's accounts, fixed from the first start since every identity carries it
+SITE_FILE = "site.json"
+#: the settings the site file may hold (environment variables and ``create_app`` overrides win)
+SITE_SETTINGS = {"public_url": "LRS_PUBLIC_URL", "people_home_page": "LRS_PEOPLE_HOME_PAGE"}
+
+
+def read_site(home: Path) -> dict:
+    path = Path(home) / SITE_FILE
+    if not path.exists():
+        return {}
+    values = json.loads(path.read_text())
+    return {k: v for k, v in values.items() if k in SITE_SETTINGS and isinstance(v, str)}
+
+
+def write_site(home: Path, values: dict) -> Path:
+    path = Path(home) / SITE_FILE
+    write_private(path, json.dumps({k: v for k, v in values.items() if k in SITE_SETTINGS and v}, indent=2))
+    return path
 
 
 def _int(name: str, default: int) -> int:
@@ -63,12 +85,16 @@ class Config:
     request_log: str = ""
     #: serve /metrics without credentials (otherwise it needs a credential with scope ``all``)
     metrics_public: bool = False
-    #: the homePage of the xAPI account every person gets at sign-up (their first identity)
+    #: the homePage of the xAPI account every person gets at sign-up (their first identity); ``lrs init``
+    #: derives it from the site's address once (``LRS_HOME/site.json``), since identities keep it for ever
     people_home_page: str = "https://learnfolio.example/people"
     #: the homePage of the anonymous accounts that replace an erased person's identifiers
     erased_home_page: str = "https://learnfolio.example/erased"
     #: who may create an account in the personal learning space: off, invite (an admin's link), open
     signup: str = "invite"
+    #: whether people may sign in (and sign up, and reset) with a password; an installation whose
+    #: people all sign in through its identity provider turns them off (``LRS_PASSWORDS=off``)
+    passwords: bool = True
     #: where the space sends mail (address verification): smtp://host:port, empty for no mail
     smtp_url: str = ""
     mail_from: str = "learnfolio@localhost"
@@ -149,6 +175,7 @@ class Config:
             people_home_page=env.get("LRS_PEOPLE_HOME_PAGE", cls.people_home_page),
             erased_home_page=env.get("LRS_ERASED_HOME_PAGE", cls.erased_home_page),
             signup=env.get("LRS_SIGNUP", cls.signup),
+            passwords=env.get("LRS_PASSWORDS", "on").lower() not in ("off", "0", "false", "no"),
             smtp_url=env.get("LRS_SMTP_URL", ""),
             mail_from=env.get("LRS_MAIL_FROM", cls.mail_from),
             secure_cookies=env.get("LRS_SECURE_COOKIES", "") in ("1", "true", "yes"),
@@ -178,6 +205,11 @@ class Config:
             config = replace(config, **{k: v for k, v in overrides.items() if k in known})
             if extra:
                 config = replace(config, extra={**config.extra, **extra})
+        site = read_site(config.home)
+        settled = {name: site[name] for name, variable in SITE_SETTINGS.items()
+                   if name in site and variable not in env and name not in (overrides or {})}
+        if settled:
+            config = replace(config, **settled)
         if isinstance(config.outbound_allow, str):
             config = replace(config, outbound_allow=_names(config.outbound_allow))
         if not isinstance(config.home, Path):

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from lrs.access import Access
     from lrs.app import LRS
     from lrs.config import Config
-    from lrs.plugins import Panel, Reader, StoreBackend
+    from lrs.plugins import Panel, Reader, SignInProvider, StoreBackend
     from lrs.store.base import Store
 
 hookspec = pluggy.HookspecMarker("lrs")
@@ -163,6 +163,22 @@ def register_panels(lrs: "LRS") -> "list[Panel] | None":
 
     :param lrs: the application object.
     :returns: a list of :class:`lrs.plugins.Panel`.
+    """
+
+
+@hookspec
+def register_sign_in(lrs: "LRS") -> "list[SignInProvider] | None":
+    """Return ways to sign in besides passwords (an organisation's identity provider).
+
+    Called when the sign-in page is shown and when a sign-in starts or ends. Each is a
+    button on the sign-in page; ``/space/signin/<name>`` calls its ``start``. The plugin
+    serves the page that receives the provider's answer, checks it, and ends with
+    :func:`lrs.complete_sign_in` (the same server-side session a password makes). OpenID
+    Connect is a first-party plugin; SAML would be another through the same hook. Two
+    providers with one name are an error.
+
+    :param lrs: the application object (``lrs.plugin_config`` for the provider's settings).
+    :returns: a list of :class:`lrs.plugins.SignInProvider`; none when not configured.
     """
 
 

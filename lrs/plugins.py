@@ -64,6 +64,23 @@ class Reader:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class SignInProvider:
+    """A way to sign in besides passwords: an organisation's identity provider (OpenID Connect,
+    SAML …), a button on the sign-in page.
+
+    ``start(next, invite)`` returns the response that begins it (a redirect to the provider), after
+    keeping what it needs back with :func:`lrs.begin_sign_in`; the plugin's own page that receives the
+    provider's answer checks it and ends with :func:`lrs.complete_sign_in`. ``just_in_time``: a first
+    sign-in makes an account; otherwise it needs an invitation.
+    """
+
+    name: str
+    title: str
+    start: Callable[..., Any]
+    just_in_time: bool = False
+
+
 class DuplicateRegistration(RuntimeError):
     """Two plugins registered the same name."""
 

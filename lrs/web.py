@@ -10,7 +10,10 @@ pages ask it, and nothing else, whose records they may show.
 
 The plugin that provides the sign-in and home pages names them with :func:`set_pages`
 (the personal space does); the layout's navigation lists every plugin's panels
-(``register_panels``).
+(``register_panels``). Ways to sign in besides passwords (an organisation's identity provider)
+are plugins too (``register_sign_in``): the sign-in page lists them, ``/space/signin/<name>``
+starts one, and the plugin's own page that receives the provider's answer ends with
+:func:`complete_sign_in`, which makes the same server-side session a password does.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
 from lrs.access import Access
+from lrs.errors import Forbidden
 from lrs.store.base import Item
 
 #: where every page of every plugin lives (the session cookie's path)
@@ -35,6 +39,9 @@ SESSION_COOKIE = "lf_session"
 VISITOR_COOKIE = "lf_visitor"
 SESSION_KIND = "session"
 SESSION_DAYS = 14
+#: a sign-in begun with an identity provider: its state, bound to the browser, for a few minutes
+SIGN_IN_KIND = "sign-in"
+SIGN_IN_MINUTES = 10
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -81,10 +88,16 @@ def _now() -> dt.datetime:
 
 
 def start_session(person) -> str:
-    """A new session for ``person``; the cookie is set on the response by ``after_request``."""
+    """A new session for ``person`` (every way of signing in ends here); the cookie is set on the
+    response by ``after_request``. A disabled person gets none (Forbidden)."""
+    if getattr(person, "disabled", False):
+        raise Forbidden("this account is disabled; an administrator can re-enable it")
     token = secrets.token_urlsafe(32)
-    expires = (_now() + dt.timedelta(days=SESSION_DAYS)).isoformat()
-    lrs_app().store.put_item(Item(SESSION_KIND, _digest(token), person.id, {"expires": expires}))
+    now = _now()
+    store = lrs_app().store
+    store.put_item(Item(SESSION_KIND, _digest(token), person.id,
+                        {"expires": (now + dt.timedelta(days=SESSION_DAYS)).isoformat()}))
+    store.update_person(person.id, last_sign_in=now.isoformat())
     g.new_session = token
     return token
 
@@ -119,9 +132,11 @@ def _load_person():
     item = store.get_item(SESSION_KIND, _digest(token))
     if item is None or item.body.get("expires", "") < _now().isoformat():
         return
-    g.person = store.get_person_by_id(item.person_id)
-    if g.person is not None:
-        g.access = Access.for_person(store, g.person)
+    person = store.get_person_by_id(item.person_id)
+    if person is None or person.disabled:  # disabling ends every session; one left over is no session
+        return
+    g.person = person
+    g.access = Access.for_person(store, person)
 
 
 def current_person():
@@ -215,11 +230,72 @@ def admin_only(view):
     @functools.wraps(view)
     @signed_in
     def wrapper(*args, **kwargs):
-        if not g.person.is_admin:
+        if not g.access.may_administer():
             abort(403, description="only an administrator may open this page")
         return view(*args, **kwargs)
 
     return wrapper
+
+
+# -- signing in through an identity provider (register_sign_in) ------------------------------
+
+
+def sign_in_providers() -> dict:
+    """Every way of signing in that plugins register, by name; a duplicate name is an error."""
+    from lrs.plugins import named_registrations
+
+    return named_registrations(lrs_app().pm.hook.register_sign_in(lrs=lrs_app()), "a sign-in provider")
+
+
+@bp.route("/signin/<name>")
+def sign_in_with(name: str):
+    """Start signing in with a provider: its ``start`` answers (a redirect to the provider)."""
+    provider = sign_in_providers().get(name)
+    if provider is None:
+        abort(404, description="no such way of signing in")
+    return provider.start(next=safe_next(request.args.get("next")), invite=request.args.get("invite") or None)
+
+
+def begin_sign_in(provider: str, **values) -> str:
+    """Keep what a provider's sign-in needs back (nonce, PKCE verifier, where to go next) on the
+    server, bound to this browser, for SIGN_IN_MINUTES; return the opaque ``state`` to send along."""
+    store = lrs_app().store
+    now = _now().isoformat()
+    for stale in store.list_items(SIGN_IN_KIND):
+        if stale.body.get("expires", "") < now:
+            store.delete_item(SIGN_IN_KIND, stale.item_id)
+    state = secrets.token_urlsafe(32)
+    expires = (_now() + dt.timedelta(minutes=SIGN_IN_MINUTES)).isoformat()
+    store.put_item(Item(SIGN_IN_KIND, _digest(state), None, {"provider": provider, "visitor": _digest(_visitor()),
+                                                             "expires": expires, "values": values}))
+    return state
+
+
+def finish_sign_in(provider: str, state: str | None) -> dict:
+    """The values :func:`begin_sign_in` kept for this ``state``, once: Forbidden when the state is
+    unknown, used, expired, of another provider or begun in another browser (login CSRF)."""
+    item = lrs_app().store.take_item(SIGN_IN_KIND, _digest(state)) if state else None
+    if (item is None or item.body.get("provider") != provider or item.body.get("expires", "") < _now().isoformat()
+            or not hmac.compare_digest(item.body.get("visitor", ""), _digest(_visitor()))):
+        raise Forbidden("this sign-in was not started in this browser, was used already or took too long; "
+                        "start again from the sign-in page")
+    return item.body.get("values", {})
+
+
+def complete_sign_in(assertion, values: dict):
+    """End a provider's sign-in: the person its checked assertion (:class:`lrs.accounts.Assertion`)
+    names, linked or made (lrs.accounts), gets a new session; then on to where they were going."""
+    from lrs.accounts import person_for_assertion
+
+    provider = sign_in_providers().get(assertion.provider)
+    if provider is None:
+        raise Forbidden("no such way of signing in")
+    lrs = lrs_app()
+    person = person_for_assertion(lrs.store, lrs.config, assertion, just_in_time=provider.just_in_time,
+                                  invite_token=values.get("invite"), current=current_person())
+    end_session()
+    start_session(person)
+    return redirect(safe_next(values.get("next")))
 
 
 #: characters no path of ours holds and no Location header may: controls (CR, LF …) and the backslash

@@ -27,6 +27,67 @@ def test_init_prints_first_login_once_and_keeps_it(runner, tmp_path):
     assert oct((tmp_path / "first-login.json").stat().st_mode)[-3:] == "600"
 
 
+def test_init_prints_the_first_login_once_then_only_where_it_is_kept(runner, tmp_path):
+    first = runner.invoke(cli, ["init"])
+    password = json.loads((tmp_path / "first-login.json").read_text())["admin"]["password"]
+    assert password in first.output
+    again = runner.invoke(cli, ["init"])  # what `make serve` runs on every start
+    assert again.exit_code == 0 and password not in again.output
+    assert str(tmp_path / "first-login.json") in again.output and "readable only by you" in again.output
+
+
+def test_init_derives_the_people_home_page_from_the_public_url_once(runner, tmp_path):
+    from lrs.app import create_app
+
+    result = runner.invoke(cli, ["init", "--public-url", "https://lrs.corp.example/"])
+    assert result.exit_code == 0, result.output
+    assert "https://lrs.corp.example/xapi/" in result.output
+    assert oct((tmp_path / "site.json").stat().st_mode)[-3:] == "600"
+    config = create_app({"home": tmp_path}).extensions["lrs"].config
+    assert config.people_home_page == "https://lrs.corp.example/people"
+    assert config.public_origin == "https://lrs.corp.example"
+    admin = create_app({"home": tmp_path}).extensions["lrs"].store.list_identities(1)
+    assert admin[0].agent["account"]["homePage"] == "https://lrs.corp.example/people"
+    # moving the site later changes its links, never the homePage every identity already carries
+    moved = runner.invoke(cli, ["init", "--public-url", "https://learning.corp.example"])
+    assert "stays https://lrs.corp.example/people" in moved.output
+    config = create_app({"home": tmp_path}).extensions["lrs"].config
+    assert (config.public_origin, config.people_home_page) == ("https://learning.corp.example",
+                                                               "https://lrs.corp.example/people")
+
+
+def test_init_asks_for_the_address_on_a_terminal(runner, tmp_path, monkeypatch):
+    monkeypatch.setattr("lrs.cli._interactive", lambda: True)
+    result = runner.invoke(cli, ["init"], input="https://learn.example.org\n")
+    assert result.exit_code == 0, result.output
+    assert "public URL" in result.output and "https://learn.example.org/xapi/" in result.output
+    assert json.loads((tmp_path / "site.json").read_text()) == {
+        "people_home_page": "https://learn.example.org/people", "public_url": "https://learn.example.org"}
+
+
+def test_init_without_a_terminal_takes_the_listening_address(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("LRS_PORT", "8123")
+    result = runner.invoke(cli, ["init"])  # no terminal: no question, as on CI or a fresh `make serve`
+    assert result.exit_code == 0 and "public URL" not in result.output
+    assert json.loads((tmp_path / "site.json").read_text()) == {"people_home_page": "http://127.0.0.1:8123/people"}
+
+
+def test_a_store_from_before_keeps_the_home_page_its_identities_carry(runner, tmp_path):
+    from lrs.app import create_app
+    from lrs.auth.personal import create_person
+
+    lrs = create_app({"home": tmp_path}).extensions["lrs"]
+    create_person(lrs.store, lrs.config, "ann", "a-long-password-1")
+    runner.invoke(cli, ["init", "--public-url", "https://lrs.corp.example"])
+    assert json.loads((tmp_path / "site.json").read_text())["people_home_page"] == "https://learnfolio.example/people"
+
+
+def test_an_init_public_url_that_is_not_an_origin_is_refused(runner):
+    result = runner.invoke(cli, ["init", "--public-url", "lrs.corp.example/path"])
+    assert result.exit_code != 0 and "LRS_PUBLIC_URL must be an origin" in str(result.exception)
+    assert runner.invoke(cli, ["init"]).exit_code == 0  # nothing wrong was kept
+
+
 def test_credentials_create_json_prints_only_key_and_secret(runner):
     result = runner.invoke(cli, ["credentials", "create", "--scope", "all", "--json"])
     assert result.exit_code == 0

@@ -40,7 +40,7 @@ def documented_signature(hook: str) -> list[str] | None:
 def test_hooks_are_found():
     assert set(HOOKS) == {"add_hookspecs", "startup", "register_routes", "register_stores", "register_commands",
                           "authority_from_request", "validate_statement", "statements_stored", "register_panels",
-                          "store_wide_readers", "handle_exception"}
+                          "register_sign_in", "store_wide_readers", "handle_exception"}
 
 
 @pytest.mark.parametrize("hook", HOOKS)
@@ -295,6 +295,62 @@ def test_hook_register_panels(tmp_path):
     duplicate = _app(tmp_path / "dup", Duplicate(), load=("space",))
     with duplicate.test_request_context("/space/"), pytest.raises(DuplicateRegistration):
         panels(duplicate.extensions["lrs"].pm)
+
+
+def test_hook_register_sign_in(tmp_path):
+    """A sign-in provider of any protocol: the page lists it, its start keeps state with begin_sign_in,
+    its own page ends with complete_sign_in. Here a pretend provider that asserts at once (SAML's
+    POST to an assertion consumer service would be the same shape)."""
+    from flask import redirect, request, url_for
+
+    from lrs import Assertion, SignInProvider, begin_sign_in, complete_sign_in, finish_sign_in
+
+    bp = page_blueprint("pretend", __name__, "/space/pretend")
+
+    @bp.route("/answer")
+    def answer():
+        values = finish_sign_in("pretend", request.args.get("state"))
+        return complete_sign_in(Assertion(provider="pretend", issuer="https://idp.example", subject="u-42",
+                                          username="grace", email="grace@example.org", email_verified=True),
+                                values)
+
+    def start(next, invite):
+        return redirect(url_for("pretend.answer", state=begin_sign_in("pretend", next=next, invite=invite)))
+
+    class Plugin:
+        @hookimpl
+        def register_sign_in(self, lrs):
+            assert isinstance(lrs, LRS)
+            return [SignInProvider(name="pretend", title="Pretend provider", start=start, just_in_time=True)]
+
+        @hookimpl
+        def register_routes(self):
+            return [bp]
+
+    app = _app(tmp_path, Plugin(), load=("space",))
+    client = app.test_client()
+    assert "Pretend provider" in client.get("/space/signin").get_data(as_text=True)
+    started = client.get("/space/signin/pretend?next=/space/goals")
+    done = client.get(started.location)
+    assert done.status_code == 302 and done.location == "/space/goals"
+    store = app.extensions["lrs"].store
+    grace = store.get_person("grace")
+    assert store.identity_owner("Agent|account|https://idp.example|u-42") == grace.id
+    assert store.identity_owner("Agent|mbox|mailto:grace@example.org") == grace.id
+    assert client.get("/space/").status_code == 200 and grace.last_sign_in is not None
+    assert client.get("/space/signin/nobody").status_code == 404
+
+    class Duplicate:
+        @hookimpl
+        def register_sign_in(self):
+            return [SignInProvider(name="pretend", title="Another", start=start)]
+
+    duplicate = _app(tmp_path / "dup", Plugin(), Duplicate(), load=("space",))
+    assert duplicate.test_client().get("/space/signin").status_code == 500  # the page cannot choose between them
+    with duplicate.test_request_context("/space/"), pytest.raises(DuplicateRegistration):
+        from lrs import sign_in_providers
+
+        sign_in_providers()
 
 
 def test_default_plugins_are_registered_and_can_be_disabled(tmp_path):

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "plugins.md"
 #: each first-party plugin package and its folder
 PLUGIN_PACKAGES = {"lrs_space": ROOT / "plugins" / "space", "lrs_cpd": ROOT / "plugins" / "cpd",
-                   "lrs_oauth": ROOT / "plugins" / "oauth",
+                   "lrs_oauth": ROOT / "plugins" / "oauth", "lrs_oidc": ROOT / "plugins" / "oidc",
                    "lrs_chat": ROOT / "plugins" / "chat", "lrs_journal": ROOT / "connectors" / "journal"}
 
 

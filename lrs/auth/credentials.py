@@ -7,6 +7,7 @@ keeps every request fast. People's passwords use argon2 (:mod:`lrs.auth.password
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -61,3 +62,16 @@ def secret_matches(secret: str, secret_hash: str, server_key: str) -> bool:
 def tool_authority(key: str, name: str, home_page: str = AUTHORITY_HOME_PAGE) -> dict:
     """The authority of a tool credential: an Agent identified by an account named by the key."""
     return {"objectType": "Agent", "name": name, "account": {"homePage": home_page, "name": key}}
+
+
+def create_tool_credential(store, config, name: str, scopes) -> tuple[Credential, str]:
+    """A tool credential (no person) with these xAPI scopes; the secret is returned once and stored
+    only hashed. Who may make which is the access gate's question (``Access.may_create_credential``)."""
+    from lrs.auth.scopes import parse_scopes
+
+    key, secret = new_key(), new_secret()
+    credential = Credential(key=key, name=name, scopes=parse_scopes(scopes), authority=tool_authority(key, name),
+                            person_id=None, created=dt.datetime.now(dt.timezone.utc).isoformat(),
+                            secret_hash=hash_secret(secret, config.resolved_secret_key()))
+    store.add_credential(credential)
+    return credential, secret

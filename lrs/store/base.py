@@ -50,6 +50,10 @@ class Person:
     password_hash: str
     is_admin: bool
     created: str
+    #: a disabled person signs in no way and their keys are refused (people admin); nothing is erased
+    disabled: bool = False
+    #: when a session was last started for them (any way of signing in), None if never
+    last_sign_in: str | None = None
 
 
 @dataclass
@@ -228,7 +232,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def update_person(self, person_id: int, *, password_hash: str | None = None, email: str | None = None,
-                      is_admin: bool | None = None) -> None:
+                      is_admin: bool | None = None, disabled: bool | None = None,
+                      last_sign_in: str | None = None) -> None:
         """Change the given fields; the others stay."""
 
     # -- identities ------------------------------------------------------------
@@ -327,7 +332,8 @@ class Store(abc.ABC):
     def dump(self, kind: str, *, after: int = 0) -> Iterator[dict]:
         """Every record of one of :data:`RECORD_KINDS`, as plain values alike on every backend.
 
-        Shapes: people ``{id, username, email, password_hash, is_admin, created}``; credentials
+        Shapes: people ``{id, username, email, password_hash, is_admin, created, disabled, last_sign_in}``
+        (the last two may be missing from records of older versions); credentials
         the :class:`Credential` fields; identities ``{person_id, key, agent, verified_by, created}``;
         items ``{kind, item_id, person_id, ref, body, created, updated}``; activities
         ``{activity_id, json}``; documents ``{kind, scope, doc_id, activity_id, agent, content_type,

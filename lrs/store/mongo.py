@@ -645,7 +645,7 @@ class MongoStore(Store):
         if doc is None:
             return None
         return Person(doc["_id"], doc["username"], doc.get("email"), doc["password_hash"], bool(doc["is_admin"]),
-                      doc["created"])
+                      doc["created"], bool(doc.get("disabled", False)), doc.get("last_sign_in"))
 
     def add_person(self, username, password_hash, *, email=None, is_admin=False) -> Person:
         created = _now().isoformat()
@@ -670,9 +670,11 @@ class MongoStore(Store):
     def list_people(self) -> list[Person]:
         return [self._person(d) for d in self.db.people.find().sort("_id", 1)]
 
-    def update_person(self, person_id, *, password_hash=None, email=None, is_admin=None) -> None:
+    def update_person(self, person_id, *, password_hash=None, email=None, is_admin=None, disabled=None,
+                      last_sign_in=None) -> None:
         changes = {"password_hash": password_hash, "email": email,
-                   "is_admin": None if is_admin is None else bool(is_admin)}
+                   "is_admin": None if is_admin is None else bool(is_admin),
+                   "disabled": None if disabled is None else bool(disabled), "last_sign_in": last_sign_in}
         changes = {k: v for k, v in changes.items() if v is not None}
         if changes:
             self.db.people.update_one({"_id": person_id}, {"$set": changes})
@@ -862,7 +864,8 @@ class MongoStore(Store):
         elif kind == "people":
             for d in db.people.find().sort("_id", 1):
                 yield {"id": d["_id"], "username": d["username"], "email": d.get("email"),
-                       "password_hash": d["password_hash"], "is_admin": bool(d["is_admin"]), "created": d["created"]}
+                       "password_hash": d["password_hash"], "is_admin": bool(d["is_admin"]), "created": d["created"],
+                       "disabled": bool(d.get("disabled", False)), "last_sign_in": d.get("last_sign_in")}
         elif kind == "credentials":
             for d in db.credentials.find().sort([("created", 1), ("_id", 1)]):
                 c = self._credential(d)

@@ -107,7 +107,9 @@ CREATE TABLE IF NOT EXISTS people (
     email TEXT,
     password_hash TEXT NOT NULL,
     is_admin INTEGER NOT NULL DEFAULT 0,
-    created TEXT NOT NULL
+    created TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    last_sign_in TEXT
 );
 CREATE TABLE IF NOT EXISTS identities (
     person_id INTEGER NOT NULL REFERENCES people (id),
@@ -301,11 +303,26 @@ class SQLiteStore(Store):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        self._add_people_columns()
         version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
         if version == "1":
             self._upgrade_to_2()
         if version in ("1", "2"):
             self._upgrade_to_3()
+
+    #: columns people gained after the table was first made: (name, definition)
+    _PEOPLE_COLUMNS_ADDED = (("disabled", "INTEGER NOT NULL DEFAULT 0"), ("last_sign_in", "TEXT"))
+
+    def _add_people_columns(self) -> None:
+        """People administration: a store made before people could be disabled gains the columns."""
+        have = {row[1] for row in self.conn.execute("PRAGMA table_info(people)")}
+        if all(name in have for name, _ in self._PEOPLE_COLUMNS_ADDED):
+            return
+        with self._write() as conn:
+            have = {row[1] for row in conn.execute("PRAGMA table_info(people)")}  # another process may have
+            for name, definition in self._PEOPLE_COLUMNS_ADDED:
+                if name not in have:
+                    conn.execute(f"ALTER TABLE people ADD COLUMN {name} {definition}")
 
     def _upgrade_to_2(self) -> None:
         """Add the ``actor:`` index keys to statements stored before people owned records."""
@@ -861,11 +878,11 @@ class SQLiteStore(Store):
                 raise Conflict(f"a person named {username!r} exists already", location="username") from None
         return Person(pid, username, email, password_hash, is_admin, created)
 
-    _PERSON_COLUMNS = "id, username, email, password_hash, is_admin, created"
+    _PERSON_COLUMNS = "id, username, email, password_hash, is_admin, created, disabled, last_sign_in"
 
     @staticmethod
     def _person(row) -> Person | None:
-        return Person(row[0], row[1], row[2], row[3], bool(row[4]), row[5]) if row else None
+        return Person(row[0], row[1], row[2], row[3], bool(row[4]), row[5], bool(row[6]), row[7]) if row else None
 
     def get_person(self, username: str) -> Person | None:
         return self._person(self.conn.execute(
@@ -878,9 +895,11 @@ class SQLiteStore(Store):
     def list_people(self) -> list[Person]:
         return [self._person(r) for r in self.conn.execute(f"SELECT {self._PERSON_COLUMNS} FROM people ORDER BY id")]
 
-    def update_person(self, person_id, *, password_hash=None, email=None, is_admin=None) -> None:
+    def update_person(self, person_id, *, password_hash=None, email=None, is_admin=None, disabled=None,
+                      last_sign_in=None) -> None:
         changes = {"password_hash": password_hash, "email": email,
-                   "is_admin": None if is_admin is None else int(is_admin)}
+                   "is_admin": None if is_admin is None else int(is_admin),
+                   "disabled": None if disabled is None else int(disabled), "last_sign_in": last_sign_in}
         changes = {k: v for k, v in changes.items() if v is not None}
         if not changes:
             return
@@ -1118,7 +1137,8 @@ class SQLiteStore(Store):
 
     # -- copying between stores (lrs migrate) ---------------------------------------------------
     _DUMP_SQL = {
-        "people": "SELECT id, username, email, password_hash, is_admin, created FROM people ORDER BY id",
+        "people": "SELECT id, username, email, password_hash, is_admin, created, disabled, last_sign_in FROM people"
+                  " ORDER BY id",
         "credentials": "SELECT key, name, scopes, authority, person_id, created, revoked, last_used, secret_hash"
                        " FROM credentials ORDER BY created, key",
         "identities": "SELECT person_id, key, agent, verified_by, created FROM identities ORDER BY person_id, key",
@@ -1141,6 +1161,7 @@ class SQLiteStore(Store):
                 record = dict(zip(names, row))
                 if kind == "people":
                     record["is_admin"] = bool(record["is_admin"])
+                    record["disabled"] = bool(record["disabled"])
                 elif kind == "credentials":
                     record["scopes"] = json.loads(record["scopes"])
                     record["authority"] = json.loads(record["authority"])
@@ -1170,8 +1191,9 @@ class SQLiteStore(Store):
                 conn.close()
 
     _LOAD_SQL = {
-        "people": "INSERT OR IGNORE INTO people (id, username, email, password_hash, is_admin, created)"
-                  " VALUES (:id, :username, :email, :password_hash, :is_admin, :created)",
+        "people": "INSERT OR IGNORE INTO people (id, username, email, password_hash, is_admin, created, disabled,"
+                  " last_sign_in) VALUES (:id, :username, :email, :password_hash, :is_admin, :created, :disabled,"
+                  " :last_sign_in)",
         "credentials": "INSERT OR IGNORE INTO credentials (key, name, scopes, authority, person_id, created, revoked,"
                        " last_used, secret_hash) VALUES (:key, :name, :scopes, :authority, :person_id, :created,"
                        " :revoked, :last_used, :secret_hash)",
@@ -1306,7 +1328,8 @@ def _sqlite_record(kind: str, record: dict) -> dict:
     if kind == "items":
         return {**record, "body": dumps(record["body"])}
     if kind == "people":
-        return {**record, "is_admin": int(record["is_admin"])}
+        return {**record, "is_admin": int(record["is_admin"]), "disabled": int(record.get("disabled") or False),
+                "last_sign_in": record.get("last_sign_in")}
     return record
 
 

@@ -30,6 +30,8 @@ class LiveServer:
         self.port = free_port()
         self.env = {**os.environ, "LRS_HOME": str(home), "LRS_PORT": str(self.port)}
         self.env.pop("LRS_STORE", None)
+        # the people's account homePage the tests' actors name (lrs init would derive one from the address)
+        self.env.setdefault("LRS_PEOPLE_HOME_PAGE", "https://learnfolio.example/people")
         self.endpoint = f"http://127.0.0.1:{self.port}/xapi/"
         self.process = None
         first = json.loads(self.lrs("init", "--json"))["credential"]

@@ -45,6 +45,8 @@ def running_server(home: Path, *, workers: int = 2, env: dict | None = None, por
         env.pop("LRS_STORE", None)
     if "LRS_LOAD_PLUGINS" not in extra:  # a real server loads every installed plugin
         env.pop("LRS_LOAD_PLUGINS", None)
+    # the people's account homePage the tests' actors name (lrs init would derive one from the address)
+    env.setdefault("LRS_PEOPLE_HOME_PAGE", "https://learnfolio.example/people")
     info = json.loads(subprocess.run([LRS, "init", "--json"], env=env, check=True, capture_output=True,
                                      text=True).stdout)
     proc = subprocess.Popen([LRS, "serve", "--workers", str(workers)], env=env, stdout=subprocess.PIPE,

@@ -23,6 +23,13 @@ def register_routes(app):
 
 
 @hookimpl
+def register_commands(cli):
+    from lrs_space.cli import people
+
+    cli.add_command(people)
+
+
+@hookimpl
 def register_panels():
     return [
         Panel("timeline", "Timeline", "space.timeline", 10),

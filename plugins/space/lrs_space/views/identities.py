@@ -8,7 +8,10 @@ import secrets
 
 from flask import abort, g, redirect, request, url_for
 
-from lrs import agent_key, Item, lrs_app, LRSError, public_link, render, signed_in, validate_agent
+from lrs import (
+    agent_key, Item, lrs_app, LRSError, public_link, render, sign_in_providers, signed_in, validate_agent,
+)
+from lrs_space.actors import actors, endpoint
 from lrs_space.mail import mail_configured, send_mail
 from lrs_space.web import bp
 
@@ -51,8 +54,10 @@ def identities():
                 done = _send_verification(agent)
             else:
                 done = "Claimed. An administrator verifies it; until then its statements are not in your space."
-    return render("identities.html", identities=store.list_identities(g.person.id), error=error,
-                  done=done), 400 if error else 200
+    mine = store.list_identities(g.person.id)
+    return render("identities.html", identities=mine, error=error, done=done, actors=actors(g.person, mine),
+                  endpoint=endpoint(), providers=sorted(sign_in_providers().values(), key=lambda p: p.title)), \
+        400 if error else 200
 
 
 def _send_verification(agent: dict) -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 from flask import abort, g, redirect, request, url_for
 
 from lrs import create_personal_key, lrs_app, render, signed_in
+from lrs_space.actors import actors, curl_line, endpoint
 from lrs_space.web import bp
 
 
@@ -15,14 +16,23 @@ from lrs_space.web import bp
 def keys():
     store = lrs_app().store
     created = None
+    mine = actors(g.person, store.list_identities(g.person.id))
     if request.method == "POST":
         name = request.form.get("name", "").strip() or "my tool"
         credential, secret = create_personal_key(store, lrs_app().config, g.person, name)
-        created = {"key": credential.key, "secret": secret, "name": credential.name}
-    endpoint = request.host_url.rstrip("/") + lrs_app().config.xapi_prefix + "/"
-    mine = store.list_credentials(person_id=g.person.id)
+        created = {"key": credential.key, "secret": secret, "name": credential.name,
+                   "curl": curl_line(_first_actor(g.person, store), credential.key, secret)}
+    keys = store.list_credentials(person_id=g.person.id)
     others = [row for rows in lrs_app().pm.hook.key_rows(person=g.person, lrs=lrs_app()) for row in rows or ()]
-    return render("keys.html", keys=mine, others=others, created=created, endpoint=endpoint), 201 if created else 200
+    return render("keys.html", keys=keys, others=others, created=created, endpoint=endpoint(), actors=mine), \
+        201 if created else 200
+
+
+def _first_actor(person, store) -> dict:
+    import json
+
+    found = actors(person, store.list_identities(person.id))
+    return json.loads(found[0]["json"]) if found else {"objectType": "Agent", "name": person.username}
 
 
 @bp.route("/keys/<key>/revoke", methods=["POST"])
