@@ -51,7 +51,8 @@ def test_a_thread_checkpoints_after_writes_outside_the_write_lock(tmp_path, monk
     store = SQLiteStore(tmp_path / "lrs.sqlite3")
     store.initialise()
     store.add_credential(Credential(key="k", name="n", scopes=("all",), authority={}, secret_hash="h"))
-    for _ in range(50):  # the database file alone (no WAL) holds the write once it is checkpointed
+    deadline = time.monotonic() + 30  # a bound for a loaded machine, not a timing
+    while time.monotonic() < deadline:  # the database file alone (no WAL) holds the write once it is checkpointed
         shutil.copy(tmp_path / "lrs.sqlite3", tmp_path / "copy.sqlite3")
         copy = sqlite3.connect(tmp_path / "copy.sqlite3")
         try:
@@ -63,9 +64,14 @@ def test_a_thread_checkpoints_after_writes_outside_the_write_lock(tmp_path, monk
             break
         time.sleep(0.05)
     assert found == 1
-    time.sleep(0.7)  # idle: the thread ends, and a later write starts another
-    assert not [t for t in __import__("threading").enumerate() if t.name == "lrs-checkpoints"
+    def checkpointing():
+        return [t for t in __import__("threading").enumerate() if t.name == "lrs-checkpoints"
                 and t.is_alive() and store._checkpointer_pid is not None]
+
+    deadline = time.monotonic() + 30
+    while checkpointing() and time.monotonic() < deadline:  # idle: the thread ends, and a later write starts another
+        time.sleep(0.05)
+    assert not checkpointing()
     store.revoke_credential("k", "2026-01-01T00:00:00Z")
     assert store._checkpointer_pid is not None
     store.close()
