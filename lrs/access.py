@@ -253,6 +253,11 @@ class Access:
             return False
         return self.kind == "operator" or (self.kind == "person" and credential.person_id == self.person_id)
 
+    def sees_hidden_records(self) -> bool:
+        """Records a person hid from their views and shares (the space's annotations) stay theirs to
+        find and show again; no share shows them."""
+        return self.kind in ("person", "operator")
+
     def may_erase(self, person_id: int) -> bool:
         """Erasure: a person erases themselves; the operator anyone (from the command line)."""
         return self.kind == "operator" or (self.kind == "person" and self.person_id == person_id)

@@ -267,11 +267,6 @@ def render(template: str, **values):
 
 
 @bp.app_template_global()
-def page_url(endpoint: str, page: int, args: dict, extra: dict) -> str:
-    return url_for(endpoint, page=page, **{**args, **extra})
-
-
-@bp.app_template_global()
 def has_endpoint(endpoint: str) -> bool:
     """Whether a page is served (the layout links only to pages some plugin serves)."""
     return endpoint in current_app.view_functions

@@ -8,6 +8,7 @@ from lrs_space.views import (  # noqa: F401
     identities,
     journal,
     keys,
+    settings,
     sharing,
     timeline,
     ways_page,
