@@ -252,6 +252,35 @@ def web_url(value) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+# -- the welcome page: what a browser finds at / and at the xAPI endpoint's root --------------------
+
+welcome = Blueprint("welcome", __name__, template_folder="templates")
+
+
+@welcome.route("/")
+def index():
+    """A small page for a person who opens the server's address: where the space and the docs are."""
+    return _welcome()
+
+
+def xapi_root():
+    """The xAPI endpoint's root (``/xapi/``) is no resource: a browser gets the welcome page, a client 404."""
+    if request.accept_mimetypes.best_match(["application/json", "text/html"]) != "text/html":
+        abort(404, description="no resource here; the xAPI resources are /statements, /activities/state …")
+    return _welcome()
+
+
+def _welcome():
+    app = lrs_app()
+    space = current_app.extensions.get("lrs.web")
+    response = current_app.make_response(render_template(
+        "welcome.html", config=app.config, space=url_for(space.home) if space else None,
+        xapi=app.config.xapi_prefix + "/"))
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def panels(pm):
     """Every registered panel in navigation order; a duplicate name is an error."""
     from lrs.plugins import named_registrations
