@@ -139,7 +139,8 @@ class Importing:
         return self.lrs.store
 
     def count(self, what: str, n: int = 1) -> None:
-        self.counts[what] = self.counts.get(what, 0) + n
+        if n:
+            self.counts[what] = self.counts.get(what, 0) + n
 
     def problem(self, text: str) -> None:
         self.count("problems")
