@@ -16,7 +16,8 @@ from lrs import Access, Item, StatementQuery, VOIDED_VERB, lrs_app
 from lrs_space.annotations import ANNOTATION, annotation_of, annotations_of
 from lrs_space.readable import DEFAULT_LOCALE, choose_locale
 from lrs_space.records import Filters, Reader, Record, facets, load_records, to_record
-from lrs_space.ways import way_table
+from lrs_space.vocabulary import WAY
+from lrs_space.ways import WAYS, way_table
 
 GOAL = "goal"
 SHARE = "share"
@@ -30,13 +31,17 @@ DEFAULTS = {"locale": DEFAULT_LOCALE}
 
 
 def classifier(pm=None):
-    """Which way of learning a statement records: a plugin's answer to ``classify_statement``,
-    else the table (built in, and ``register_way_mappings``); in a request, of the current
-    application, or of the plugin manager given."""
+    """Which way of learning a statement records: the way it names itself, else a plugin's answer
+    to ``classify_statement``, else the table (built in, and ``register_way_mappings``); in a
+    request, of the current application, or of the plugin manager given. (A person's correction,
+    their annotation, comes before all of these: lrs_space.records.Record.way.)"""
     pm = pm or lrs_app().pm
     table = way_table(pm)
 
     def classify(statement: dict) -> str:
+        named = ((statement.get("context") or {}).get("extensions") or {}).get(WAY)
+        if named in WAYS:  # the way the person chose when recording it comes first
+            return named
         return pm.hook.classify_statement(statement=statement) or table.classify(statement)
 
     return classify
