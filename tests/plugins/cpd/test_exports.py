@@ -132,6 +132,22 @@ def test_pdf_renders_to_png(ctx, ann, history, tmp_path):
     assert len(pages) >= 3 and all(p.read_bytes().startswith(b"\x89PNG") for p in pages)
 
 
+def test_results_and_people_reach_the_csv_and_the_pdf(ctx, ann):
+    assessed = record(ctx, ann, 1, day="2026-04-02", title="Medicines calculation test",
+                      result={"score": {"raw": 86, "min": 0, "max": 100}, "success": True, "completion": True,
+                              "duration": "PT1H"},
+                      context={"platform": "Totara", "instructor": {"name": "Sam Lee", "mbox": "mailto:sam@example.org"}})
+    store_statements(ctx, ann, [assessed, record(ctx, ann, 2, day="2026-04-03", title="Unassessed reading")])
+    rows = _csv(export(ctx, ann, "csv"))
+    row = next(r for r in rows if r["title"] == "Medicines calculation test")
+    assert row["result"] == "86 / 100 (86%), passed, completed" and row["with"] == "Sam Lee"
+    assert next(r for r in rows if r["title"] == "Unassessed reading")["result"] == ""
+    text = _pdf_text(export(ctx, ann, "pdf"))
+    assert "Results 1 with a result: 1 passed, 1 completed" in text  # on the cover
+    assert "86 / 100 (86%), passed, completed" in text and "Sam Lee" in text
+    assert "2 Apr 2026" in text  # dates in the person's locale (en-GB by default)
+
+
 def test_nursing_log_splits_participatory_and_self_directed_hours(ctx, ann, history):
     text = _pdf_text(export(ctx, ann, "nursing"))
     assert "Revalidation" in text and "12A3456E" in text
