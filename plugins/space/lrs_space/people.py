@@ -15,7 +15,7 @@ from flask import abort, g, request
 from lrs import Access, Item, StatementQuery, VOIDED_VERB, lrs_app
 from lrs_space.annotations import ANNOTATION, annotation_of, annotations_of
 from lrs_space.readable import DEFAULT_LOCALE, choose_locale
-from lrs_space.records import Filters, Reader, Record, facets, load_records, to_record
+from lrs_space.records import Filters, Reader, Record, facets, load_records, merge_facets, to_record
 from lrs_space.vocabulary import WAY
 from lrs_space.ways import WAYS, way_table
 
@@ -152,26 +152,38 @@ def hidden_count(access: Access, filters: Filters) -> int:
     return total
 
 
-#: facets per person, with what they were computed from: (store, person) → (stamp, facets)
+#: filter values per person: (store, person) → (annotations' stamp, store's last seq, record count, facets)
 _FACETS: dict = {}
+#: at most this many records stored since the values were computed are added to them; more: read all again
+_FACETS_NEW = 500
 
 
 def facets_for(access: Access) -> dict[str, list]:
     """The values each filter of the person's timeline can take. Reading every record is the cost,
-    so they are kept until the person's records or annotations may have changed (their count, the
-    store's newest sequence number, their annotations' newest change)."""
+    so they are kept per person: records stored since are added to them (the everyday case: a few
+    arrived), and they are read again from the whole record when something else changed (a record
+    voided or deleted, an annotation changed, many arrived)."""
     store = lrs_app().store
     read = reader_for(access)
     reach = access.reach()
-    stamp = (store.count_statements(StatementQuery(order="timestamp"), reach=reach), store.last_seq(),
-             len(read.annotations), max((a.updated for a in read.annotations.values()), default=""))
+    annotated = (len(read.annotations), max((a.updated for a in read.annotations.values()), default=""))
+    count, last = store.count_statements(StatementQuery(order="timestamp"), reach=reach), store.last_seq()
     key = (id(store), access.person_id)
     cached = _FACETS.get(key)
-    if cached is None or cached[0] != stamp:
-        if len(_FACETS) > 1000:
-            _FACETS.clear()
-        cached = _FACETS[key] = (stamp, facets(records_for(access)))
-    return cached[1]
+    if cached is not None and cached[0] == annotated:
+        if cached[1:3] == (last, count):
+            return cached[3]
+        page = store.query_statements(StatementQuery(ascending=True, after=cached[1]), _FACETS_NEW, reach=reach)
+        new = [record for record in map(read, page.statements) if record is not None]
+        if page.more is None and cached[2] + len(new) == count:
+            values = merge_facets(cached[3], facets([r for r in new if not r.hidden]))
+            _FACETS[key] = (annotated, last, count, values)
+            return values
+    if len(_FACETS) > 1000:
+        _FACETS.clear()
+    values = facets(records_for(access))
+    _FACETS[key] = (annotated, last, count, values)
+    return values
 
 
 def goals_of(person_id: int):

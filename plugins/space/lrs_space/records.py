@@ -11,7 +11,9 @@ to the store's pages as it reads them, newest first, and stops once a page is fu
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import re
 from dataclasses import dataclass, field
 
@@ -360,11 +362,26 @@ def load_records(store, reach, classify, annotations: dict[str, Annotation] | No
     """Every record within reach (one person's), newest first by when the learning happened;
     dated within [since, until] (YYYY-MM-DD, inclusive) if given; hidden ones only if asked for."""
     read = Reader(classify, annotations or {})
-    records = list(scan(store, reach, read, Filters(since=since or "", until=until or ""), keep=keep))
-    if include_hidden:
-        records += scan(store, reach, read, Filters(since=since or "", until=until or "", hidden="only"), keep=keep)
-        records.sort(key=lambda r: r.position or "", reverse=True)
+    with _no_collection():
+        records = list(scan(store, reach, read, Filters(since=since or "", until=until or ""), keep=keep))
+        if include_hidden:
+            records += scan(store, reach, read, Filters(since=since or "", until=until or "", hidden="only"),
+                            keep=keep)
+            records.sort(key=lambda r: r.position or "", reverse=True)
     return records
+
+
+@contextlib.contextmanager
+def _no_collection():
+    """Reading a whole record makes tens of thousands of small dicts that all stay alive: the cyclic
+    garbage collector would walk them again and again (most of the time it takes); it runs after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def count(store, reach, filters: Filters, hidden: int = 0) -> int | None:
@@ -385,6 +402,19 @@ def facets(records: list[Record]) -> dict[str, list]:
         "verbs": sorted(verbs.items(), key=lambda kv: kv[1].casefold()),
         "types": sorted({r.type_label for r in records if r.type_label}, key=str.casefold),
         "tags": sorted({t for r in records for t in r.tags}, key=str.casefold),
+    }
+
+
+def merge_facets(one: dict[str, list], other: dict[str, list]) -> dict[str, list]:
+    """The values of two sets of records together, in the order :func:`facets` gives them."""
+    verbs = dict(one["verbs"])
+    for iri, label in other["verbs"]:
+        verbs.setdefault(iri, label)
+    return {
+        "sources": sorted(set(one["sources"]) | set(other["sources"]), key=str.casefold),
+        "verbs": sorted(verbs.items(), key=lambda kv: kv[1].casefold()),
+        "types": sorted(set(one["types"]) | set(other["types"]), key=str.casefold),
+        "tags": sorted(set(one["tags"]) | set(other["tags"]), key=str.casefold),
     }
 
 
