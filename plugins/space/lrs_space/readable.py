@@ -63,8 +63,18 @@ def month_text(month: str, locale) -> str:
     return format_skeleton("yMMM", day, locale=locale) if day else month
 
 
+#: numbers this large are written as 1e+300: no one reads them digit by digit, and Babel's decimal
+#: arithmetic would refuse them (a tool may send any JSON number as a score)
+READABLE_NUMBERS = 1e15
+
+
 def number_text(value: float, locale) -> str:
-    return format_decimal(value, format="#,##0.##", locale=locale)
+    if abs(value) < READABLE_NUMBERS:
+        try:
+            return format_decimal(value, format="#,##0.##", locale=locale)
+        except ArithmeticError:
+            pass
+    return f"{value:g}"
 
 
 def duration_text(seconds: float | None, locale) -> str:
@@ -99,6 +109,8 @@ def score_text(result: dict, locale, *, rating: bool = False) -> str:
         return f"{number_text(raw, locale)} of {number_text(high, locale)}"
     if scaled is None and raw is not None and high is not None and high != (low or 0):
         scaled = (raw - (low or 0)) / (high - (low or 0))
+    if scaled is not None and not math.isfinite(scaled * 100):
+        scaled = None
     percent = f"{number_text(round(scaled * 100, 1), locale)}%" if scaled is not None else ""
     if raw is not None and high is not None:
         return f"{number_text(raw, locale)} / {number_text(high, locale)}" + (f" ({percent})" if percent else "")

@@ -148,7 +148,8 @@ def test_two_people_own_share_and_erase_their_records(server, browser):
     ann.get_by_label("People: conversations, communities, mentoring").check()
     ann.get_by_label("Records with these tags (comma separated)").fill("databases")
     ann.get_by_role("button", name="Share", exact=True).click()
-    expect(ann.get_by_text("Shared with bob.")).to_be_visible()
+    expect(ann.get_by_text("Shared: it is listed under")).to_be_visible()
+    expect(ann.get_by_role("link", name="Revoke sharing with bob…")).to_be_visible()
 
     bob.goto(f"{server.url}/space/sharing")
     bob.get_by_role("link", name="ann's records").click()

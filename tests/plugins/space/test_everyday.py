@@ -282,7 +282,8 @@ def test_sharing_previews_keeps_input_confirms_a_revoke_and_tells_the_recipient(
     assert re.search(r'value="people" checked', preview) and space_store.list_items("share") == []
     done = ann.post("/space/sharing", {"username": "bob", "ways": ["people", "events"], "action": "share"},
                     token_from="/space/sharing")
-    assert "Shared with bob." in ann.get(done.headers["Location"]).get_data(as_text=True)
+    shown = ann.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Shared: it is listed" in shown and "With <strong>bob</strong>" in shown
     share = space_store.list_items("share", person_id=people["ann"].id)[0]
     bob = browser().signin("bob")
     timeline = bob.get("/space/").get_data(as_text=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, g, redirect, request, url_for
+from flask import Response, g, request
 
 from lrs import Access, lrs_app, render, signed_in
 from lrs_space.archive import import_archive, read_archive, write_archive

@@ -96,7 +96,7 @@ def sharing():
                                 {"viewer": viewer.username if viewer else username,
                                  "viewer_id": viewer.id if viewer else None, "scope": scope},
                                 ref=f"person:{viewer.id}" if viewer else None))
-            return redirect(url_for("space.sharing", shared=username))
+            return redirect(url_for("space.sharing", shared=1))  # the same answer whoever has that username
     mine = [(share, describe(share.body["scope"], titles)) for share in store.list_items(SHARE, person_id=g.person.id)]
     with_me = []
     for share in store.list_items(SHARE, ref=f"person:{g.person.id}"):
@@ -108,7 +108,7 @@ def sharing():
                if c.person_id is None and not c.revoked and {"statements/read", "all/read", "all"} & set(c.scopes)]
     done = None
     if request.args.get("shared"):
-        done = f"Shared with {request.args['shared']}."
+        done = "Shared: it is listed under “What I share”, where you can revoke it."
     elif request.args.get("revoked"):
         done = f"Sharing with {request.args['revoked']} is revoked: they see nothing of yours any more."
     return render("sharing.html", mine=mine, with_me=with_me, ways=WAYS, goals=my_goals, error=error, done=done,
@@ -143,7 +143,9 @@ def shared(share_id):
     access = _share_for_me(share_id)
     share = access.share
     store = lrs_app().store
-    store.put_item(Item(SHARE_SEEN, f"{g.person.id}:{share.item_id}", g.person.id, {}, ref=share.item_id))
+    seen = f"{g.person.id}:{share.item_id}"
+    if store.get_item(SHARE_SEEN, seen) is None:  # the timeline stops announcing it
+        store.put_item(Item(SHARE_SEEN, seen, g.person.id, {}, ref=share.item_id))
     owner = store.get_person_by_id(share.person_id)
     filters = Filters.from_args(request.args)
     filters.hidden = ""
