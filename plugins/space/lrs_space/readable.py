@@ -79,7 +79,7 @@ def number_text(value: float, locale) -> str:
 
 def duration_text(seconds: float | None, locale) -> str:
     """"6 h", "4 h 17 min", "45 min", "3 min 20 s" (a short visit), "40 s"; "" when unknown."""
-    if seconds is None or seconds <= 0 or math.isnan(seconds):
+    if seconds is None or not math.isfinite(seconds) or seconds <= 0:
         return ""
     seconds = round(seconds)
     if seconds < 60:

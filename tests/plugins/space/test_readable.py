@@ -14,7 +14,7 @@ GB = choose_locale("en-GB")
 @pytest.mark.parametrize("seconds, text", [
     (6 * 3600, "6 h"), (4 * 3600 + 17 * 60, "4 h 17 min"), (40, "40 s"), (200, "3 min 20 s"), (45 * 60, "45 min"),
     (90 * 60, "1 h 30 min"), (3599.6, "1 h"), (25 * 3600, "25 h"), (None, ""), (0, ""), (-5, ""),
-    (float("nan"), ""), (1e14, "27,777,777,777 h 47 min"),
+    (float("nan"), ""), (float("inf"), ""), (1e14, "27,777,777,777 h 47 min"),
 ])
 def test_durations(seconds, text):
     assert duration_text(seconds, GB) == text
