@@ -114,6 +114,7 @@ _PUBLIC = {
     "Figure": "lrs.spreadsheets",
     # the xAPI domain
     "StatementQuery": "lrs.xapi.query",
+    "parse_position": "lrs.xapi.query",
     "Document": "lrs.xapi.documents",
     "DocumentRef": "lrs.xapi.documents",
     "STATE": "lrs.xapi.documents",

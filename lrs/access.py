@@ -308,6 +308,11 @@ class Access:
         return (self.kind == "person" and self.person_id is not None and item.person_id is not None
                 and item.person_id == self.person_id)
 
+    def sees_hidden_records(self) -> bool:
+        """Records a person hid from their views and shares (the space's annotations) stay theirs to
+        find and show again; no share shows them."""
+        return self.kind in ("person", "operator")
+
     def may_erase(self, person_id: int) -> bool:
         """Erasure: a person erases themselves; the operator anyone (from the command line); an
         administrator removes a person from the people page (after :meth:`check_people_change`)."""

@@ -92,9 +92,11 @@ def create_app(config: Config | dict | None = None, *, plugins=()) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     lrs = app.extensions["lrs"] = LRS(config=config, pm=pm, store=store)
 
-    from lrs.web import bp as web_framework
+    from lrs.web import bp as web_framework, welcome, xapi_root
 
     app.register_blueprint(web_framework)
+    app.register_blueprint(welcome)
+    app.add_url_rule(config.xapi_prefix + "/", "xapi_root", xapi_root)
     for blueprints in pm.hook.register_routes(app=app, lrs=lrs):
         for blueprint in blueprints or ():
             prefix = config.xapi_prefix if blueprint.name in XAPI_BLUEPRINTS else None

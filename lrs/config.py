@@ -116,6 +116,9 @@ class Config:
     #: the origin people reach the LRS at (``https://lrs.example.org``): links in mail and invitations
     #: are made on it, never on a request's Host header; empty: ``http://{host}:{port}``
     public_url: str = ""
+    #: where people read Learnfolio's guides (the welcome page at ``/`` links to it); empty: the
+    #: page names the docs/ folder of the source and links to the API description it serves
+    docs_url: str = ""
     #: reverse proxies in front of the LRS whose X-Forwarded-For and X-Forwarded-Proto are trusted
     #: (each proxy appends one address); 0: none, the client address is the socket's peer
     proxy_hops: int = 0
@@ -180,6 +183,7 @@ class Config:
             mail_from=env.get("LRS_MAIL_FROM", cls.mail_from),
             secure_cookies=env.get("LRS_SECURE_COOKIES", "") in ("1", "true", "yes"),
             public_url=env.get("LRS_PUBLIC_URL", ""),
+            docs_url=env.get("LRS_DOCS_URL", ""),
             proxy_hops=_int("LRS_PROXY_HOPS", cls.proxy_hops),
             outbound_allow=_names(env.get("LRS_OUTBOUND_ALLOW", "")),
             outbound_max_bytes=_int("LRS_OUTBOUND_MAX_BYTES", cls.outbound_max_bytes),

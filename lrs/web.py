@@ -328,6 +328,35 @@ def web_url(value) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+# -- the welcome page: what a browser finds at / and at the xAPI endpoint's root --------------------
+
+welcome = Blueprint("welcome", __name__, template_folder="templates")
+
+
+@welcome.route("/")
+def index():
+    """A small page for a person who opens the server's address: where the space and the docs are."""
+    return _welcome()
+
+
+def xapi_root():
+    """The xAPI endpoint's root (``/xapi/``) is no resource: a browser gets the welcome page, a client 404."""
+    if request.accept_mimetypes.best_match(["application/json", "text/html"]) != "text/html":
+        abort(404, description="no resource here; the xAPI resources are /statements, /activities/state …")
+    return _welcome()
+
+
+def _welcome():
+    app = lrs_app()
+    space = current_app.extensions.get("lrs.web")
+    response = current_app.make_response(render_template(
+        "welcome.html", config=app.config, space=url_for(space.home) if space else None,
+        xapi=app.config.xapi_prefix + "/"))
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def panels(pm):
     """Every registered panel in navigation order; a duplicate name is an error."""
     from lrs.plugins import named_registrations
@@ -340,11 +369,6 @@ def render(template: str, **values):
     """Render a page inside the layout (navigation from every plugin's panels)."""
     return render_template(template, person=g.get("person"), panels=panels(lrs_app().pm), csrf_token=csrf_token(),
                            **values)
-
-
-@bp.app_template_global()
-def page_url(endpoint: str, page: int, args: dict, extra: dict) -> str:
-    return url_for(endpoint, page=page, **{**args, **extra})
 
 
 @bp.app_template_global()

@@ -33,6 +33,8 @@ class StoredStatement:
     stored: str  # index_time() form
     voided: bool = False
     authority_key: str | None = None
+    #: in timestamp order (StatementQuery.order): where it is (lrs.xapi.query.timeline_position)
+    position: str | None = None
 
 
 @dataclass
@@ -142,7 +144,21 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def query_statements(self, query: StatementQuery, limit: int, *, reach: Reach) -> StatementPage:
-        """Matching statements within reach that are not voided, newest stored first unless ascending."""
+        """Matching statements within reach that are not voided, newest stored first unless ascending.
+
+        ``query.order == "timestamp"``: one person's learning records (the reach must be narrowed
+        to owners, else ValueError) by when the learning happened, newest first unless ascending,
+        from the store's index of (owner, time, sequence); voiding statements are not among them.
+        The filters ``agent``, ``verb``, ``activity`` and ``registration`` apply; ``since`` and
+        ``until`` (times of storing) do not: ``timestamp_from`` and ``timestamp_before`` do. Each
+        statement comes with its ``position``, and the ``more`` cursor continues past the last one
+        (keyset paging: a page stays put while statements arrive, and a statement that arrives
+        back-dated is found in its place).
+        """
+
+    @abc.abstractmethod
+    def count_statements(self, query: StatementQuery, *, reach: Reach) -> int:
+        """How many statements ``query`` (in timestamp order, as :meth:`query_statements`) finds within reach."""
 
     @abc.abstractmethod
     def reachable_ids(self, statement_ids: list[str], *, reach: Reach) -> set[str]:
@@ -308,8 +324,15 @@ class Store(abc.ABC):
 
     # -- erasure -----------------------------------------------------------------
     @abc.abstractmethod
-    def erase_person(self, person_id: int, *, erased_home_page: str) -> dict[str, int]:
+    def erase_person(self, person_id: int, *, erased_home_page: str,
+                     statement_ids: list[str] | None = None) -> dict[str, int]:
         """Delete everything that belongs to a person, and their identifiers from what remains.
+
+        With ``statement_ids``, only those of the person's statements (voided or not; ids of
+        statements that are not theirs are ignored) and the voiding statements of theirs that
+        target them, by the same path: attachment bodies no remaining statement carried go
+        with them, and index terms only they used become tombstones; nothing else changes
+        (a person deleting some records for good).
 
         Deleted: statements that belong to them (``actor:`` keys of their verified
         identities), attachment bodies no remaining statement carried, state and agent

@@ -60,8 +60,8 @@ from lrs.xapi.agents import agent_key, agent_keys_with_members, is_mbox_key
 from lrs.xapi.attachments import declared_attachments
 from lrs.xapi.documents import AGENT_PROFILE, STATE, Document, DocumentRef
 from lrs.xapi.erasure import scrub
-from lrs.xapi.indexing import OWNER, index_keys, inherited
-from lrs.xapi.query import StatementQuery, index_time
+from lrs.xapi.indexing import OWNER, index_keys, inherited, timeline_time
+from lrs.xapi.query import StatementQuery, index_time, parse_position, timeline_position
 from lrs.xapi.statements import PreparedStatement, same_statement
 
 #: attachment bodies larger than this are kept in ``attachment_chunks`` (a document holds at most 16 MiB)
@@ -78,6 +78,7 @@ INDEXES = [
     ("statements", [("authority_key", 1), ("seq", 1)], {}),   # statements/read/mine
     ("statements", [("owner", 1), ("seq", 1)], {}),           # the shard key's prefix
     ("statements", [("carries", 1)], {"sparse": True}),       # erasure: does a statement still carry a body?
+    ("statements", [("terms", 1), ("ts", 1), ("seq", 1)], {}),  # a person's records by when the learning happened
     ("documents", [("kind", 1), ("scope", 1), ("doc_id", 1)], {"unique": True}),
     ("documents", [("agent", 1)], {"sparse": True}),
     ("attachment_chunks", [("sha2", 1), ("n", 1)], {"unique": True}),
@@ -112,7 +113,8 @@ def statement_owner(statement: dict) -> str:
 
 
 #: 3: ``actor:`` terms from a statement's own actor only, ``carries`` (see the SQLite store)
-SCHEMA_VERSION = 3
+#: 4: ``ts``, when the learning happened (lrs.xapi.indexing.timeline_time), for timestamp order
+SCHEMA_VERSION = 4
 
 
 def supports_transactions(client) -> bool:
@@ -153,8 +155,18 @@ class MongoStore(Store):
         empty = self.db.statements.find_one({}, {"_id": 1}) is None
         self.db.meta.update_one({"_id": "schema"}, {"$setOnInsert": {"version": SCHEMA_VERSION if empty else 2}},
                                 upsert=True)
-        if self.db.meta.find_one({"_id": "schema"})["version"] < SCHEMA_VERSION:
+        version = self.db.meta.find_one({"_id": "schema"})["version"]
+        if version < 3:
             self._upgrade_to_3()
+        if version < 4:
+            self._upgrade_to_4()
+
+    def _upgrade_to_4(self) -> None:
+        """Give every statement its ``ts``; idempotent, the version set last."""
+        for doc in self.db.statements.find({"ts": {"$exists": False}}, {"owner": 1, "body": 1}):
+            self.db.statements.update_one({"_id": doc["_id"], "owner": doc["owner"]},
+                                          {"$set": {"ts": timeline_time(json.loads(doc["body"]))}})
+        self.db.meta.update_one({"_id": "schema"}, {"$set": {"version": 4}})
 
     def _upgrade_to_3(self) -> None:
         """As SQLiteStore._upgrade_to_3: each step idempotent, the version set last, so an upgrade
@@ -177,7 +189,7 @@ class MongoStore(Store):
                 continue
             for seq, statement_id, owner in carried_on_upgrade(uses):
                 db.statements.update_one({"_id": statement_id, "owner": owner}, {"$addToSet": {"carries": sha2}})
-        db.meta.update_one({"_id": "schema"}, {"$set": {"version": SCHEMA_VERSION}})
+        db.meta.update_one({"_id": "schema"}, {"$set": {"version": 3}})
 
     def _verified_keys_of(self, agent: dict) -> tuple[str, ...] | None:
         key = agent_key(agent)
@@ -320,7 +332,7 @@ class MongoStore(Store):
             doc = {"_id": prepared.id, "seq": first + offset, "owner": owner, "stored": prepared.stored,
                    "voided": prepared.voids is None and voided_by is not None, "voids": prepared.voids,
                    "ref_target": prepared.ref_target, "authority_key": prepared.authority_key, "terms": terms,
-                   "body": dumps(prepared.statement)}
+                   "ts": timeline_time(prepared.statement), "body": dumps(prepared.statement)}
             if prepared.carries:
                 doc["carries"] = list(prepared.carries)
             docs[prepared.id] = doc
@@ -464,6 +476,8 @@ class MongoStore(Store):
         return {d["_id"] for d in self.db.statements.find({"_id": {"$in": ids}, **within}, {"_id": 1})}
 
     def query_statements(self, query: StatementQuery, limit: int, *, reach: Reach) -> StatementPage:
+        if query.order == "timestamp":
+            return self._timeline_page(query, limit, reach)
         within = self._within(reach)
         if within is None:
             return StatementPage([], None)
@@ -487,6 +501,54 @@ class MongoStore(Store):
             docs = docs[:limit]
             more = query.to_cursor(after=docs[-1]["seq"], upto=upto)
         return StatementPage([StoredStatement(id=d["_id"], json=d["body"], stored=d["stored"]) for d in docs], more)
+
+    @staticmethod
+    def _timeline_filter(query: StatementQuery, reach: Reach) -> dict | None:
+        """The conditions of a query in timestamp order (index ``terms, ts, seq``); None: nothing matches."""
+        if reach.owners is None:
+            raise ValueError("statements are listed by timestamp for one person's records: a reach narrowed to owners")
+        if not reach.owners:
+            return None
+        conditions: list[dict] = [{"terms": {"$in": [OWNER + k for k in reach.owners]}},
+                                  {"voided": False, "voids": None}]
+        keys = query.index_keys()
+        if keys:
+            conditions.append({"terms": {"$all": keys}})
+        if reach.authority_key is not None:
+            conditions.append({"authority_key": reach.authority_key})
+        span = {}
+        if query.timestamp_from:
+            span["$gte"] = query.timestamp_from
+        if query.timestamp_before:
+            span["$lt"] = query.timestamp_before
+        if span:
+            conditions.append({"ts": span})
+        return {"$and": conditions}
+
+    def _timeline_page(self, query: StatementQuery, limit: int, reach: Reach) -> StatementPage:
+        selector = self._timeline_filter(query, reach)
+        if selector is None:
+            return StatementPage([], None)
+        if query.position:
+            ts, seq = parse_position(query.position)
+            op = "$gt" if query.ascending else "$lt"
+            selector["$and"].append({"$or": [{"ts": {op: ts}}, {"ts": ts, "seq": {op: seq}}]})
+        direction = 1 if query.ascending else -1
+        docs = list(self.db.statements.find(selector, {"body": 1, "stored": 1, "seq": 1, "ts": 1})
+                    .sort([("ts", direction), ("seq", direction)]).limit(limit + 1))
+        page = [StoredStatement(id=d["_id"], json=d["body"], stored=d["stored"],
+                                position=timeline_position(d["ts"], d["seq"])) for d in docs]
+        more = None
+        if len(page) > limit:
+            page = page[:limit]
+            more = query.to_cursor(after=None, upto=None, position=page[-1].position)
+        return StatementPage(page, more)
+
+    def count_statements(self, query: StatementQuery, *, reach: Reach) -> int:
+        if query.order != "timestamp":
+            raise ValueError("count_statements counts in timestamp order")
+        selector = self._timeline_filter(query, reach)
+        return 0 if selector is None else self.db.statements.count_documents(selector)
 
     def statement_count(self) -> int:
         return self.db.statements.count_documents({})
@@ -805,35 +867,43 @@ class MongoStore(Store):
                                     {"$inc": {"count": -1}})
 
     # -- erasure ---------------------------------------------------------------------------------------------
-    def erase_person(self, person_id, *, erased_home_page) -> dict[str, int]:
+    def erase_person(self, person_id, *, erased_home_page, statement_ids=None) -> dict[str, int]:
         """Step by step, each step idempotent and the person removed last: an erasure interrupted
         (or too large for one transaction) is finished by running it again."""
         counts = dict.fromkeys(("statements", "statements_scrubbed", "attachments", "documents", "credentials",
                                 "identities", "items", "people"), 0)
+        whole = statement_ids is None
         db = self.db
         keys = {d["key"] for d in db.identities.find({"person_id": person_id, "verified_by": {"$ne": None}})}
         hashes: set[str] = set()
         if keys:
+            selector: dict = {"terms": {"$in": [OWNER + k for k in keys]}}
+            if not whole:
+                ids = [i.lower() for i in dict.fromkeys(statement_ids)]
+                selector = {"$and": [selector, {"$or": [{"_id": {"$in": ids}}, {"voids": {"$in": ids}}]}]}
             with self._thread_lock:
-                for doc in list(db.statements.find({"terms": {"$in": [OWNER + k for k in keys]}},
-                                                   {"owner": 1, "carries": 1})):
+                for doc in list(db.statements.find(selector, {"owner": 1, "carries": 1})):
                     hashes.update(doc.get("carries", ()))
                     db.statements.delete_one({"_id": doc["_id"], "owner": doc["owner"]})
                     db.statement_ids.delete_one({"_id": doc["_id"]})
                     counts["statements"] += 1
-                for doc in list(db.statements.find({"terms": {"$in": ["ragent:" + k for k in keys]}},
-                                                   {"owner": 1, "body": 1, "terms": 1})):
-                    statement = scrub(json.loads(doc["body"]), keys, erased_home_page)
-                    kept = [t for t in doc["terms"] if t.split(":", 1)[-1] not in keys]
-                    terms = list(dict.fromkeys(kept + sorted(index_keys(statement))))
-                    db.statements.update_one({"_id": doc["_id"], "owner": doc["owner"]},
-                                             {"$set": {"body": dumps(statement), "terms": terms}})
-                    counts["statements_scrubbed"] += 1
+                if whole:
+                    for doc in list(db.statements.find({"terms": {"$in": ["ragent:" + k for k in keys]}},
+                                                       {"owner": 1, "body": 1, "terms": 1})):
+                        statement = scrub(json.loads(doc["body"]), keys, erased_home_page)
+                        kept = [t for t in doc["terms"] if t.split(":", 1)[-1] not in keys]
+                        terms = list(dict.fromkeys(kept + sorted(index_keys(statement))))
+                        db.statements.update_one({"_id": doc["_id"], "owner": doc["owner"]},
+                                                 {"$set": {"body": dumps(statement), "terms": terms}})
+                        counts["statements_scrubbed"] += 1
             for sha2 in hashes:  # a body no remaining statement carried is readable by no one: gone
                 if db.statements.find_one({"carries": sha2}, {"_id": 1}) is None:
                     counts["attachments"] += db.attachments.delete_one({"_id": sha2}).deleted_count
                     db.attachment_chunks.delete_many({"sha2": sha2})
-            counts["documents"] = db.documents.delete_many({"agent": {"$in": sorted(keys)}}).deleted_count
+            if whole:
+                counts["documents"] = db.documents.delete_many({"agent": {"$in": sorted(keys)}}).deleted_count
+        if not whole:
+            return counts
         counts["credentials"] = db.credentials.delete_many({"person_id": person_id}).deleted_count
         counts["items"] = db.items.delete_many(
             {"$or": [{"person_id": person_id}, {"ref": f"person:{person_id}"}]}).deleted_count
@@ -938,7 +1008,8 @@ class MongoStore(Store):
             statement = orjson.loads(r["json"])
             doc = {"_id": r["id"], "seq": r["seq"], "owner": statement_owner(statement), "stored": r["stored"],
                    "voided": r["voided"], "voids": r["voids"], "ref_target": r["ref_target"],
-                   "authority_key": r["authority_key"], "terms": r["terms"], "body": r["json"]}
+                   "authority_key": r["authority_key"], "terms": r["terms"], "ts": timeline_time(statement),
+                   "body": r["json"]}
             if carries := loaded_carries(r):
                 doc["carries"] = carries
             docs.append(doc)

@@ -38,9 +38,9 @@ from lrs.xapi.agents import agent_key, is_mbox_key
 from lrs.xapi.attachments import declared_attachments
 from lrs.xapi.erasure import scrub
 from lrs.xapi.formats import needs_downgrade
-from lrs.xapi.indexing import OWNER, index_keys, inherited
+from lrs.xapi.indexing import OWNER, index_keys, inherited, timeline_time
 from lrs.xapi.documents import AGENT_PROFILE, STATE, Document, DocumentRef
-from lrs.xapi.query import StatementQuery
+from lrs.xapi.query import StatementQuery, parse_position, timeline_position
 from lrs.xapi.statements import PreparedStatement, same_statement
 
 log = logging.getLogger(__name__)
@@ -147,12 +147,20 @@ CREATE TABLE IF NOT EXISTS attempts (
     PRIMARY KEY (kind, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS attempts_until ON attempts (until);
+CREATE TABLE IF NOT EXISTS timeline (
+    term INTEGER NOT NULL,
+    ts TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (term, ts, seq)
+) WITHOUT ROWID;
 """
 
 #: 2: statements are also indexed by ``actor:`` (whom they belong to); a version 1 store is upgraded on open
 #: 3: ``actor:`` keys from a statement's own actor only (not inherited by StatementRef, a person's writes
 #: theirs alone), and which statements carried which attachment bodies (statement_attachments)
-SCHEMA_VERSION = "3"
+#: 4: the timeline: (owner term, time of the learning, seq) of every statement that is neither voided nor
+#: voiding, so one person's records are listed by when the learning happened from an index
+SCHEMA_VERSION = "4"
 
 
 def dumps(value) -> str:
@@ -309,6 +317,8 @@ class SQLiteStore(Store):
             self._upgrade_to_2()
         if version in ("1", "2"):
             self._upgrade_to_3()
+        if version in ("1", "2", "3"):
+            self._upgrade_to_4()
 
     #: columns people gained after the table was first made: (name, definition)
     _PEOPLE_COLUMNS_ADDED = (("disabled", "INTEGER NOT NULL DEFAULT 0"), ("last_sign_in", "TEXT"))
@@ -369,6 +379,20 @@ class SQLiteStore(Store):
             conn.executemany("INSERT OR IGNORE INTO statement_attachments (seq, sha2) VALUES (?, ?)", rows)
             conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
         self._terms.clear()
+
+    def _upgrade_to_4(self) -> None:
+        """Fill the timeline from the statements stored before it existed."""
+        with self._write() as conn:
+            if conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] != "3":
+                return
+            owners = {r[0] for r in conn.execute("SELECT id FROM terms WHERE substr(term, 1, 6) = 'actor:'")}
+            rows = []
+            for seq, terms, body in conn.execute(
+                    "SELECT seq, terms, body FROM statements WHERE voided = 0 AND voids IS NULL").fetchall():
+                ts = timeline_time(json.loads(body))
+                rows += [(int(t), ts, seq) for t in terms.split(",") if t and int(t) in owners]
+            conn.executemany("INSERT OR IGNORE INTO timeline (term, ts, seq) VALUES (?, ?, ?)", rows)
+            conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
 
     def _verified_keys_of(self, agent: dict) -> tuple[str, ...] | None:
         """The verified identity keys of the person one of whose identities ``agent`` is (upgrade only)."""
@@ -472,6 +496,7 @@ class SQLiteStore(Store):
         stored_bodies: dict[str, str] = {}
         stored_terms: dict[str, list[int]] = {}  # the keys a referring statement inherits
         carried_rows: list[tuple[int, str]] = []
+        timeline_rows: dict[str, list[tuple[int, str, int]]] = {}  # by statement id, until it may be voided
         voided_here: set[str] = set()
         targeted_here: set[str] = set()
         ids = [prepared.id for prepared in statements]
@@ -504,12 +529,15 @@ class SQLiteStore(Store):
                                                              or prepared.id in voided_here)
                 term_ids = []
                 inheritable = []  # what a statement referring to this one inherits: never its owners
+                owner_ids = []
                 for term in prepared.keys:
                     term_id = self._term_id(conn, term, create=True)
                     new_terms[term] = term_id
                     term_ids.append(term_id)
                     if not term.startswith(OWNER):
                         inheritable.append(term_id)
+                    else:
+                        owner_ids.append(term_id)
                 if prepared.ref_target:
                     # Filter conditions for StatementRefs: a targeting statement is found by its target's terms
                     target_terms = stored_terms.get(prepared.ref_target)
@@ -528,6 +556,9 @@ class SQLiteStore(Store):
                 ).fetchone()[0]
                 index_rows.extend((term_id, seq) for term_id in term_ids)
                 carried_rows.extend((seq, sha2) for sha2 in prepared.carries)
+                if prepared.voids is None and not voided_already and owner_ids:
+                    ts = timeline_time(prepared.statement)
+                    timeline_rows[prepared.id] = [(term_id, ts, seq) for term_id in owner_ids]
                 if prepared.id in targeted_before or prepared.id in targeted_here:
                     for referrer, referrer_id, referrer_terms in conn.execute(
                             "SELECT seq, id, terms FROM statements WHERE ref_target = ?", (prepared.id,)).fetchall():
@@ -544,12 +575,16 @@ class SQLiteStore(Store):
                         "UPDATE statements SET voided = 1 WHERE id = ? AND voids IS NULL", (prepared.voids,)
                     )
                     voided_here.add(prepared.voids)
+                    if timeline_rows.pop(prepared.voids, None) is None:
+                        self._unlist(conn, prepared.voids)
                 if prepared.ref_target:
                     targeted_here.add(prepared.ref_target)
                 stored_bodies[prepared.id] = body
                 stored_terms[prepared.id] = inheritable
                 new_ids.append(prepared.id)
             conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)", index_rows)
+            conn.executemany("INSERT OR IGNORE INTO timeline (term, ts, seq) VALUES (?, ?, ?)",
+                             [row for rows in timeline_rows.values() for row in rows])
             if carried_rows:
                 conn.executemany("INSERT OR IGNORE INTO statement_attachments (seq, sha2) VALUES (?, ?)",
                                  carried_rows)
@@ -561,6 +596,20 @@ class SQLiteStore(Store):
             self._terms.clear()
         self._terms.update(new_terms)
         return new_ids
+
+    @staticmethod
+    def _unlist(conn, statement_id: str) -> None:
+        """Take a statement that is voided off the timeline."""
+        row = conn.execute("SELECT seq, terms, body FROM statements WHERE id = ? AND voids IS NULL",
+                           (statement_id,)).fetchone()
+        if row is not None:
+            SQLiteStore._unlist_seq(conn, *row)
+
+    @staticmethod
+    def _unlist_seq(conn, seq: int, terms: str, body: str) -> None:
+        ts = timeline_time(json.loads(body))
+        conn.executemany("DELETE FROM timeline WHERE term = ? AND ts = ? AND seq = ?",
+                         [(int(t), ts, seq) for t in terms.split(",") if t])
 
     @staticmethod
     def _inheritable_terms(conn, statement_id: str) -> list[int]:
@@ -634,6 +683,8 @@ class SQLiteStore(Store):
     def query_statements(self, query: StatementQuery, limit: int, *, reach: Reach) -> StatementPage:
         conn = self.conn
         self._check_terms_cache(conn)
+        if query.order == "timestamp":
+            return self._timeline_page(conn, query, limit, reach)
         upto = query.upto
         if upto is None:
             upto = conn.execute("SELECT coalesce(max(seq), 0) FROM statements").fetchone()[0]
@@ -675,6 +726,75 @@ class SQLiteStore(Store):
             rows = rows[:limit]
             more = query.to_cursor(after=rows[-1][0], upto=upto)
         return StatementPage([StoredStatement(id=r[1], json=r[2], stored=r[3]) for r in rows], more)
+
+    def _timeline_sql(self, conn, query: StatementQuery, reach: Reach) -> tuple[list[int], str, list] | None:
+        """The owner terms to walk and the conditions (SQL over ``timeline t``, parameters) of a query in
+        timestamp order; None when it can find nothing."""
+        if reach.owners is None:
+            raise ValueError("statements are listed by timestamp for one person's records: a reach narrowed to owners")
+        owner_ids = [t for t in (self._term_id(conn, OWNER + k, create=False) for k in reach.owners) if t is not None]
+        term_ids = [self._term_id(conn, term, create=False) for term in query.index_keys()]
+        if not owner_ids or None in term_ids:
+            return None
+        sql, params = [], []
+        if query.timestamp_from:
+            sql.append("AND t.ts >= ?")
+            params.append(query.timestamp_from)
+        if query.timestamp_before:
+            sql.append("AND t.ts < ?")
+            params.append(query.timestamp_before)
+        for term_id in term_ids:
+            sql.append("AND EXISTS (SELECT 1 FROM statement_index i WHERE i.term = ? AND i.seq = t.seq)")
+            params.append(term_id)
+        if reach.authority_key is not None:
+            sql.append("AND EXISTS (SELECT 1 FROM statements a WHERE a.seq = t.seq AND a.authority_key = ?)")
+            params.append(reach.authority_key)
+        return owner_ids, " ".join(sql), params
+
+    def _timeline_page(self, conn, query: StatementQuery, limit: int, reach: Reach) -> StatementPage:
+        """Each owner term's rows in (time, seq) order, straight from the timeline's primary key, merged."""
+        found = self._timeline_sql(conn, query, reach)
+        if found is None:
+            return StatementPage([], None)
+        owner_ids, sql, params = found
+        direction = "ASC" if query.ascending else "DESC"
+        past = []
+        if query.position:
+            past = ["AND (t.ts, t.seq) > (?, ?)" if query.ascending else "AND (t.ts, t.seq) < (?, ?)",
+                    list(parse_position(query.position))]
+        rows: dict[int, str] = {}
+        for owner in owner_ids:
+            for ts, seq in conn.execute(
+                    f"SELECT t.ts, t.seq FROM timeline t WHERE t.term = ? {sql} {past[0] if past else ''}"
+                    f" ORDER BY t.ts {direction}, t.seq {direction} LIMIT ?",
+                    [owner, *params, *(past[1] if past else []), limit + 1]):
+                rows[seq] = ts
+        order = sorted(rows.items(), key=lambda kv: (kv[1], kv[0]), reverse=not query.ascending)[:limit + 1]
+        bodies = {r[0]: r[1:] for r in self._rows_in(
+            conn, "SELECT seq, id, body, stored FROM statements WHERE seq IN ({})", [seq for seq, _ in order])}
+        page = [StoredStatement(id=bodies[seq][0], json=bodies[seq][1], stored=bodies[seq][2],
+                                position=timeline_position(ts, seq)) for seq, ts in order if seq in bodies]
+        more = None
+        if len(page) > limit:
+            page = page[:limit]
+            more = query.to_cursor(after=None, upto=None, position=page[-1].position)
+        return StatementPage(page, more)
+
+    def count_statements(self, query: StatementQuery, *, reach: Reach) -> int:
+        if query.order != "timestamp":
+            raise ValueError("count_statements counts in timestamp order")
+        conn = self.conn
+        self._check_terms_cache(conn)
+        found = self._timeline_sql(conn, query, reach)
+        if found is None:
+            return 0
+        owner_ids, sql, params = found
+        if len(owner_ids) == 1:
+            return conn.execute(f"SELECT count(*) FROM timeline t WHERE t.term = ? {sql}",
+                                [owner_ids[0], *params]).fetchone()[0]
+        return conn.execute(
+            f"SELECT count(DISTINCT t.seq) FROM timeline t WHERE t.term IN ({','.join('?' * len(owner_ids))}) {sql}",
+            [*owner_ids, *params]).fetchone()[0]
 
     def may_hold_2_0_context(self) -> bool:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'v2_context'").fetchone()
@@ -1041,39 +1161,62 @@ class SQLiteStore(Store):
                          (kind, key, _now().isoformat(timespec="microseconds")))
 
     # -- erasure -----------------------------------------------------------------------
-    def erase_person(self, person_id, *, erased_home_page) -> dict[str, int]:
+    def erase_person(self, person_id, *, erased_home_page, statement_ids=None) -> dict[str, int]:
         counts = dict.fromkeys(("statements", "statements_scrubbed", "attachments", "documents", "credentials",
                                 "identities", "items", "people"), 0)
+        whole = statement_ids is None
         with self._write() as conn:
             keys = {r[0] for r in conn.execute(
                 "SELECT key FROM identities WHERE person_id = ? AND verified_by IS NOT NULL", (person_id,))}
-            hashes: set[str] = set()
-            for seq in self._seqs_with_terms(conn, [OWNER + k for k in keys]):
-                terms = conn.execute("SELECT terms FROM statements WHERE seq = ?", (seq,)).fetchone()[0]
-                hashes.update(r[0] for r in conn.execute(
-                    "DELETE FROM statement_attachments WHERE seq = ? RETURNING sha2", (seq,)))
-                conn.executemany("DELETE FROM statement_index WHERE term = ? AND seq = ?",
-                                 [(int(t), seq) for t in terms.split(",") if t])
-                conn.execute("DELETE FROM statements WHERE seq = ?", (seq,))
-                counts["statements"] += 1
-            for seq in self._seqs_with_terms(conn, ["ragent:" + k for k in keys]):
-                self._scrub_statement(conn, seq, keys, erased_home_page)
-                counts["statements_scrubbed"] += 1
+            seqs = self._seqs_with_terms(conn, [OWNER + k for k in keys])
+            if not whole:
+                seqs = self._chosen_seqs(conn, seqs, statement_ids)
+            hashes = self._delete_statements(conn, seqs)
+            counts["statements"] = len(seqs)
+            if whole:
+                for seq in self._seqs_with_terms(conn, ["ragent:" + k for k in keys]):
+                    self._scrub_statement(conn, seq, keys, erased_home_page)
+                    counts["statements_scrubbed"] += 1
             for sha2 in hashes:  # a body no remaining statement carried is readable by no one: gone
                 if conn.execute("SELECT 1 FROM statement_attachments WHERE sha2 = ? LIMIT 1", (sha2,)).fetchone() is None:
                     counts["attachments"] += conn.execute("DELETE FROM attachments WHERE sha2 = ?", (sha2,)).rowcount
-            for key in keys:
-                counts["documents"] += conn.execute("DELETE FROM documents WHERE agent = ?", (key,)).rowcount
-            counts["credentials"] = conn.execute("DELETE FROM credentials WHERE person_id = ?", (person_id,)).rowcount
-            counts["items"] = conn.execute("DELETE FROM items WHERE person_id = ? OR ref = ?",
-                                           (person_id, f"person:{person_id}")).rowcount
-            counts["identities"] = conn.execute("DELETE FROM identities WHERE person_id = ?", (person_id,)).rowcount
-            counts["people"] = conn.execute("DELETE FROM people WHERE id = ?", (person_id,)).rowcount
-            self._retire_terms(conn, keys)
+            if whole:
+                for key in keys:
+                    counts["documents"] += conn.execute("DELETE FROM documents WHERE agent = ?", (key,)).rowcount
+                counts["credentials"] = conn.execute("DELETE FROM credentials WHERE person_id = ?",
+                                                     (person_id,)).rowcount
+                counts["items"] = conn.execute("DELETE FROM items WHERE person_id = ? OR ref = ?",
+                                               (person_id, f"person:{person_id}")).rowcount
+                counts["identities"] = conn.execute("DELETE FROM identities WHERE person_id = ?",
+                                                    (person_id,)).rowcount
+                counts["people"] = conn.execute("DELETE FROM people WHERE id = ?", (person_id,)).rowcount
+            self._retire_terms(conn, keys if whole else set())
         self._terms.clear()
-        self._credentials_changed()
+        if whole:
+            self._credentials_changed()
         self._empty_wal()
         return counts
+
+    def _chosen_seqs(self, conn, owned: list[int], statement_ids: list[str]) -> list[int]:
+        """Of the person's statements, those with the chosen ids and those voiding one of them."""
+        ids = [i.lower() for i in dict.fromkeys(statement_ids)]
+        chosen = {r[0] for r in self._rows_in(conn, "SELECT seq FROM statements WHERE id IN ({})", ids)}
+        chosen |= {r[0] for r in self._rows_in(conn, "SELECT seq FROM statements WHERE voids IN ({})", ids)}
+        return [seq for seq in owned if seq in chosen]
+
+    @staticmethod
+    def _delete_statements(conn, seqs: list[int]) -> set[str]:
+        """Delete statements with their index and timeline rows; the attachment bodies they carried."""
+        hashes: set[str] = set()
+        for seq in seqs:
+            terms, body = conn.execute("SELECT terms, body FROM statements WHERE seq = ?", (seq,)).fetchone()
+            hashes.update(r[0] for r in conn.execute(
+                "DELETE FROM statement_attachments WHERE seq = ? RETURNING sha2", (seq,)))
+            conn.executemany("DELETE FROM statement_index WHERE term = ? AND seq = ?",
+                             [(int(t), seq) for t in terms.split(",") if t])
+            SQLiteStore._unlist_seq(conn, seq, terms, body)
+            conn.execute("DELETE FROM statements WHERE seq = ?", (seq,))
+        return hashes
 
     def _check_terms_cache(self, conn) -> None:
         """Forget the cached term ids once an erasure (in any process) has retired terms."""
@@ -1227,6 +1370,11 @@ class SQLiteStore(Store):
                                  [(term_id, r["seq"]) for term_id in term_ids])
                 conn.executemany("INSERT OR IGNORE INTO statement_attachments (seq, sha2) VALUES (?, ?)",
                                  [(r["seq"], sha2) for sha2 in loaded_carries(r)])
+                if not r["voided"] and not r["voids"]:
+                    ts = timeline_time(json.loads(r["json"]))
+                    conn.executemany("INSERT OR IGNORE INTO timeline (term, ts, seq) VALUES (?, ?, ?)",
+                                     [(term_id, ts, r["seq"]) for term, term_id in zip(r["terms"], term_ids)
+                                      if term.startswith(OWNER)])
                 if needs_downgrade(r["json"]):  # see may_hold_2_0_context
                     conn.execute("UPDATE meta SET value = '1' WHERE key = 'v2_context' AND value = '0'")
 

@@ -16,7 +16,10 @@ it knows the target (:func:`inherited`).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from lrs.xapi.agents import agent_key, agent_keys_with_members
+from lrs.xapi.datatypes import parse_iso_timestamp
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 #: the index keys that say whom a statement belongs to
@@ -106,6 +109,15 @@ def index_keys(statement: dict, owners=None) -> set[str]:
     keys.update(f"activity:{a}" for a in activities)
     keys.update(f"ractivity:{a}" for a in ractivities)
     return keys
+
+
+def timeline_time(statement: dict) -> str:
+    """When the learning a statement records happened, in the sortable index_time() form (UTC,
+    microseconds): its ``timestamp``, else its ``stored``. Stores list a person's records by it."""
+    moment = parse_iso_timestamp(statement.get("timestamp")) or parse_iso_timestamp(statement.get("stored"))
+    if moment is None:
+        return "0000-01-01T00:00:00.000000Z"
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def statement_ref_target(statement: dict) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 from dataclasses import asdict, dataclass, replace
 
 from lrs.errors import BadRequest
@@ -33,7 +34,12 @@ _CURSOR_TYPES = {
     **{name: (str, type(None)) for name in ("agent", "verb", "activity", "registration", "since", "until")},
     **{name: bool for name in ("related_agents", "related_activities", "ascending", "attachments")},
     "limit": int, "format": str, "after": int, "upto": int,
+    **{name: (str, type(None)) for name in ("timestamp_from", "timestamp_before", "position")},
+    "order": str,
 }
+#: the orders a store lists statements in: ``stored`` (xAPI: sequence order) and ``timestamp``
+#: (when the learning happened: one person's records, the space's timeline)
+ORDERS = ("stored", "timestamp")
 #: integers a cursor may hold: what a store's sequence numbers are (SQLite's and BSON's 64 bits)
 _CURSOR_INT = 2 ** 63 - 1
 
@@ -66,6 +72,15 @@ class StatementQuery:
     #: paging: continue after this sequence number, and never past ``upto``
     after: int | None = None
     upto: int | None = None
+    #: ``timestamp``: a person's learning records by when the learning happened (statement
+    #: ``timestamp``, else ``stored``), newest first unless ascending. Only for a reach narrowed
+    #: to owners; voided and voiding statements are not among them; ``since``/``until`` do not
+    #: apply, ``timestamp_from`` (inclusive) and ``timestamp_before`` (exclusive) do
+    order: str = "stored"
+    timestamp_from: str | None = None      # index_time() form
+    timestamp_before: str | None = None    # index_time() form
+    #: paging in timestamp order: continue past this :func:`timeline_position` (not with ``after``)
+    position: str | None = None
 
     def index_keys(self) -> list[str]:
         """The index keys a matching statement must all have."""
@@ -98,9 +113,9 @@ class StatementQuery:
                 high = min(high, self.after - 1)
         return low, high
 
-    def to_cursor(self, after: int, upto: int) -> str:
-        data = {k: v for k, v in asdict(replace(self, after=after, upto=upto)).items()
-                if v not in (None, False, "")}
+    def to_cursor(self, after: int | None, upto: int | None, position: str | None = None) -> str:
+        data = {k: v for k, v in asdict(replace(self, after=after, upto=upto, position=position)).items()
+                if v not in (None, False, "") and not (k == "order" and v == "stored")}
         raw = json.dumps(data, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -118,17 +133,39 @@ class StatementQuery:
             query = cls(**data)
             for name, kind in _CURSOR_TYPES.items():
                 value = getattr(query, name)
+                if value is None and name in ("after", "upto") and query.order == "timestamp":
+                    continue  # timestamp order pages by position
                 if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
                     raise ValueError(name)
                 if isinstance(value, str):
                     value.encode("utf-8")  # a lone surrogate is no text: UnicodeEncodeError
                 if isinstance(value, int) and not -_CURSOR_INT <= value <= _CURSOR_INT:
                     raise ValueError(name)
-            if query.format not in FORMATS or query.limit < 0:
+            if query.format not in FORMATS or query.limit < 0 or query.order not in ORDERS:
                 raise ValueError("format")
+            if query.position is not None:
+                parse_position(query.position)
             return query
         except (ValueError, TypeError, UnicodeError, RecursionError, base64.binascii.Error):
             raise BadRequest(CURSOR_REFUSED, location="more") from None
+
+
+def timeline_position(timestamp: str, seq: int) -> str:
+    """Where a statement is in timestamp order (its time in index_time() form, then its sequence
+    number): a page continues past it, so pages stay put while statements arrive."""
+    return f"{timestamp}|{seq}"
+
+
+_POSITION = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|(\d{1,18})")
+
+
+def parse_position(text: str) -> tuple[str, int]:
+    """The (time, sequence number) of a :func:`timeline_position`; ValueError for anything else
+    (a position comes back from a browser)."""
+    match = _POSITION.fullmatch(text or "")
+    if match is None:
+        raise ValueError(f"not a position in timestamp order: {text!r}")
+    return match.group(1), int(match.group(2))
 
 
 def parse_boolean(params: dict, name: str) -> bool:

@@ -20,7 +20,7 @@ from lrs.store.sqlite import SQLiteStore
 ROOT = Path(__file__).resolve().parents[2]
 GATE = ROOT / "lrs" / "access.py"
 #: store methods that read or change a person's statements, attachments or documents
-GATED = ("get_statement", "query_statements", "reachable_ids", "get_attachments", "get_document",
+GATED = ("get_statement", "query_statements", "count_statements", "reachable_ids", "get_attachments", "get_document",
          "document_ids", "change_document", "delete_documents", "agent_documents")
 #: the idioms each view once used to decide ownership by hand; the gate replaced them all
 RETIRED = ("belongs", "owner_keys", "require_own_actor", "require_own_agent", "person_keys", "reads_only_own",
@@ -96,3 +96,18 @@ def test_a_forgotten_reach_is_a_type_error(tmp_path):
     store.initialise()
     with pytest.raises(TypeError):
         store.get_statement("00000000-0000-0000-0000-000000000000")
+
+
+def test_hidden_records_are_seen_by_their_person_and_the_operator_never_by_a_share(tmp_path):
+    """Access.sees_hidden_records: a person hides a record from their views and every share; it stays
+    theirs to find and show again."""
+    from lrs.access import Access
+    from lrs.store.base import Item
+
+    store = SQLiteStore(tmp_path / "s.sqlite3")
+    store.initialise()
+    ann, bob = store.add_person("ann", "h"), store.add_person("bob", "h")
+    share = Item("share", "s", ann.id, {"scope": {"all": True}}, ref=f"person:{bob.id}")
+    assert Access.for_person(store, ann).sees_hidden_records()
+    assert Access.operator().sees_hidden_records()
+    assert not Access.for_share(store, share, bob).sees_hidden_records()

@@ -66,7 +66,7 @@ def test_a_revoked_share_gives_no_body(server):
     sha2 = attachment_meta(content)["sha2"]
     path = f"/space/shared/{share_id}/records/{hers['id']}/attachments/{sha2}"
     assert bob.get(path).content == content  # while shared
-    revoke = re.search(r'action="(/space/sharing/[0-9a-f]+/revoke)"', ann.get("/space/sharing").text).group(1)
+    revoke = re.search(r'href="(/space/sharing/[0-9a-f]+/revoke)"', ann.get("/space/sharing").text).group(1)
     ann.post(revoke, {}, token_from="/space/sharing")
     assert bob.get(path).status_code == 404
     assert content not in declare_and_read(server, bob_key, account("bob"), content)

@@ -28,7 +28,8 @@ HOSTILE = {
     "activity_type": "+1+1",
 }
 #: tab and carriage return as the first character: the space's forms trim them, statements keep them
-WHITESPACE = {"title": "\t=1+1", "reflection": "\r=1+1"}
+#: (title and reflection differ: a reflection that only repeats its title is not shown twice)
+WHITESPACE = {"title": "\t=1+1", "reflection": "\r=2+2"}
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -62,7 +62,7 @@ def test_pages_of_a_store_holding_an_old_hostile_statement_answer_200(space_app,
     failing = {path: status for path in paths if (status := b.get(path).status_code) != 200}
     assert not failing, "pages that did not answer 200: " + ", ".join(f"{p} {s}" for p, s in failing.items())
     page = b.get("/space/").get_data(as_text=True)
-    assert "Hostile one" in page and "90 min" in page
+    assert "Hostile one" in page and "1 h 30 min" in page
     bob = browser().signin("bob")
     shared = [f"/space/shared/{share.item_id}/", f"/space/shared/{share.item_id}/records/{ids[0]}"]
     assert {path: status for path in shared if (status := bob.get(path).status_code) != 200} == {}
@@ -121,7 +121,8 @@ def test_hostile_target_hours_are_refused_or_bounded_and_pages_still_answer(peop
     b = browser().signin("ann")
     goal = b.post("/space/goals", {"title": "Too much", "hours": hours}, token_from="/space/journal")
     assert goal.status_code in (302, 400)
-    target = b.post("/space/cpd/settings", {"target_hours": hours, "year_start": "01-01"},
+    b.post("/space/cpd/settings", {"year_start": "01-01", "templates": "nursing"}, token_from="/space/journal")
+    target = b.post("/space/cpd/settings", {"target_hours": hours, "year_start": "01-01", "templates": "nursing"},
                     token_from="/space/journal")
     assert target.status_code in (302, 400)
     pages = ["/space/goals", "/space/cpd/", "/space/cpd/export/pdf", "/space/cpd/export/csv",

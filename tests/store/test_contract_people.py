@@ -212,5 +212,5 @@ def test_sqlite_store_of_schema_1_is_upgraded_with_actor_keys(tmp_path):
     old.initialise()
     page = old.query_statements(StatementQuery(), 10, reach=Reach(owners=(agent_key(ANN),)))
     assert [s.id for s in page.statements] == [mine.id]
-    assert old.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "3"
+    assert old.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "4"
     assert old.check() == []

@@ -198,12 +198,22 @@ def mattermost():
 def chat_panel():
     store = lrs_app().store
     code = None
+    connected = _connected()
     if request.method == "POST":
+        if not connected:
+            raise BadRequest("no chat is connected to this Learnfolio: there is nothing to link yet",
+                             location="chat")
         code = secrets.token_hex(CODE_BYTES).upper()
         expires = (_now() + dt.timedelta(minutes=CODE_MINUTES)).isoformat()
         store.put_item(Item(LINK_CODE, _code_id(code), g.person.id, {"expires": expires}))
     linked = store.list_items(CHAT_USER, person_id=g.person.id)
-    return render("chat.html", code=code, linked=linked, minutes=CODE_MINUTES)
+    return render("chat.html", code=code, linked=linked, minutes=CODE_MINUTES, connected=connected)
+
+
+def _connected() -> list[str]:
+    """The chat platforms the operator connected (their secrets are set)."""
+    return [name for name, setting in (("Slack", "slack_signing_secret"), ("Mattermost", "mattermost_token"))
+            if _setting(setting)]
 
 
 @panel.route("/unlink", methods=["POST"])

@@ -19,6 +19,7 @@ import orjson
 from lrs import Figure, Person, StatementQuery, VOIDED_VERB, write_rows
 from lrs_cpd.registrations import Exporter
 from lrs_cpd.records import CPDRecord, Settings, Totals, cpd_records, format_hours
+from lrs_space import day_text
 
 ARCHIVE_FORMAT = "learnfolio-xapi-archive/1"
 
@@ -36,10 +37,12 @@ class ExportJob:
     until: str | None = None         # YYYY-MM-DD, inclusive
     target_hours: float | None = None
     settings: Settings = field(default_factory=Settings)
+    #: the Babel locale dates and numbers are written in (the person's, on a page; en-GB from a command)
+    locale: object = "en_GB"
 
     @cached_property
     def records(self) -> list[CPDRecord]:
-        return cpd_records(self.store, self.pm, self.access, self.since, self.until)
+        return cpd_records(self.store, self.pm, self.access, self.since, self.until, self.locale)
 
     @cached_property
     def totals(self) -> Totals:
@@ -51,13 +54,7 @@ class ExportJob:
 
     @property
     def period_text(self) -> str:
-        if self.since and self.until:
-            return f"{self.since} to {self.until}"
-        if self.since:
-            return f"from {self.since}"
-        if self.until:
-            return f"until {self.until}"
-        return "all records"
+        return period_text(self.since, self.until, self.locale)
 
     @property
     def target(self) -> float:
@@ -69,6 +66,17 @@ class ExportJob:
         return f"{self.person.username}-{exporter.name}{period}.{exporter.extension}"
 
 
+def period_text(since: str | None, until: str | None, locale="en_GB") -> str:
+    """"1 Jan 2026 to 31 Dec 2026", "from …", "until …", or "all records"."""
+    if since and until:
+        return f"{day_text(since, locale)} to {day_text(until, locale)}"
+    if since:
+        return f"from {day_text(since, locale)}"
+    if until:
+        return f"until {day_text(until, locale)}"
+    return "all records"
+
+
 # -- CSV -----------------------------------------------------------------------------------
 
 #: the CSV columns, in order, with what each holds (docs/cpd.md lists the same)
@@ -78,6 +86,8 @@ CSV_COLUMNS = {
     "activity_type": "the kind of activity (course, article, meeting, journal entry …)",
     "way_of_learning": "courses, content, people, work, events or other",
     "provider": "who provided it, or the tool that recorded it",
+    "result": "score and outcome, like 86 / 100 (86%), passed, completed; a rating as 4 of 5",
+    "with": "the people the learning was with (instructor, mentor, team), separated by ', '",
     "hours": "hours spent, with a dot as decimal separator; empty when unknown",
     "hours_source": "duration (from the record), entered (by the person) or unknown",
     "participatory": "yes when learned with others, no when self-directed",
@@ -94,7 +104,8 @@ def csv_rows(records: list[CPDRecord]):
     yield list(CSV_COLUMNS)
     for r in records:
         hours = Figure("" if r.hours is None else format_hours(r.hours))
-        yield [r.date, r.title, r.activity_type, r.way, r.provider, hours, r.hours_source,
+        yield [r.date, r.title, r.activity_type, r.way, r.provider, r.result, ", ".join(r.people), hours,
+               r.hours_source,
                "yes" if r.participatory else "no", r.learned, r.application,
                " | ".join(e.text() for e in r.evidence), ", ".join(r.tags), r.goal, r.id]
 

@@ -17,6 +17,14 @@ discards it. Nothing is dropped silently.
 Delivery is at least once: two processes may send the same batch, and a batch
 may be re-sent after a lost answer. xAPI makes that harmless, because a
 statement re-sent with its id is recognised as the same and not stored twice.
+
+A person's own rule also carries what they say about their records (the space's
+annotations: way of learning, tags, reflection, hours …): statements never change,
+so each annotation made or changed after the rule was set up travels as a statement
+of the person's own (verb ``…/verbs/annotated``, a StatementRef to the record, the
+fields in the extension ``…/extensions/annotation``; lrs_space.annotation_statement),
+sent by the worker after the rule's queue. The newest one for a record is what holds.
+The operator's store-wide rules never send annotations: they are the person's own.
 """
 
 from __future__ import annotations
@@ -29,10 +37,11 @@ import weakref
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import orjson
+
 from lrs import Access, Guard, Item, OutboundError, status_text
 from lrs_cpd.remote import post_statements
-from lrs_space import TAGS
-from lrs_space import WAYS
+from lrs_space import TAGS, WAYS, annotation_statement, annotations_of, classifier
 
 RULE = "cpd-forward"
 QUEUE = "cpd-forward-queue"
@@ -56,6 +65,8 @@ class Options:
     worker: bool = True          # a worker thread in each server process
     #: every POST goes through it: only addresses the server may contact (lrs.outbound)
     guard: Guard = field(default_factory=Guard)
+    #: which way of learning a statement records (lrs_space.classifier), for rules that choose ways
+    classify: object = None
 
     #: the settings and their defaults: ``LRS_FORWARD_INTERVAL`` … (docs/cpd.md)
     DEFAULTS = {"interval": "5", "backoff": "2", "backoff_max": "600", "worker": "1"}
@@ -67,7 +78,7 @@ class Options:
         return cls(interval=float(settings["interval"]), backoff=float(settings["backoff"]),
                    backoff_max=float(settings["backoff_max"]),
                    worker=str(settings["worker"]).lower() not in ("0", "false", "no", "off"),
-                   guard=Guard.of(lrs.config))
+                   guard=Guard.of(lrs.config), classify=classifier(lrs.pm))
 
     def delay(self, attempts: int) -> float:
         return min(self.backoff_max, self.backoff * 2 ** max(0, attempts - 1))
@@ -91,7 +102,8 @@ def add_rule(store, *, endpoint: str, key: str, secret: str, person_id: int | No
     if guard is not None:
         guard.check_url(endpoint)
     body = {"name": name or parts.hostname, "endpoint": endpoint.rstrip("/") + "/", "key": key, "secret": secret,
-            "ways": list(ways), "tags": [t for t in tags if t], "enabled": True}
+            "ways": list(ways), "tags": [t for t in tags if t], "enabled": True,
+            "annotations_sent": _now().isoformat()}
     return store.put_item(Item(RULE, secrets.token_hex(8), person_id, body))
 
 
@@ -132,11 +144,15 @@ def _tags(statement: dict) -> list[str]:
     return [str(t) for t in (value if isinstance(value, list) else [value])]
 
 
-def matches(rule: Item, statement: dict, classify) -> bool:
+def matches(rule: Item, statement: dict, classify, annotation=None) -> bool:
+    """Whether a rule sends a statement: its ways and tags, as the person corrected them if they did."""
     ways, tags = rule.body.get("ways") or [], rule.body.get("tags") or []
-    if ways and (classify(statement) or "other") not in ways:
+    way = (annotation.way if annotation is not None and annotation.way else None) or \
+        ((classify(statement) if classify else None) or "other")
+    if ways and way not in ways:
         return False
-    return not tags or bool(set(tags) & set(_tags(statement)))
+    own_tags = annotation.tags if annotation is not None and annotation.tags is not None else _tags(statement)
+    return not tags or bool(set(tags) & set(own_tags))
 
 
 # -- the queue -------------------------------------------------------------------------------
@@ -240,7 +256,50 @@ def drain(store, options: Options, *, http=None, rule_ids=None) -> DrainResult:
             if not _send(store, rule, item, options, http, result):
                 result.waiting += len(items) - position
                 break
+    waiting = {item.ref for item in store.list_items(QUEUE)}
+    for rule in rules(store, everyone=True):
+        if rule.person_id is not None and rule.body.get("enabled", True) and rule.item_id not in waiting \
+                and (rule_ids is None or rule.item_id in rule_ids):
+            _send_annotations(store, rule, options, http, result)
     return result
+
+
+def _send_annotations(store, rule: Item, options: Options, http, result: DrainResult) -> None:
+    """The person's annotations made or changed since the rule last sent them, of records it forwards,
+    as statements of their own (after the queue: the records they annotate went first)."""
+    since = rule.body.get("annotations_sent") or rule.created
+    changed = sorted((a for a in annotations_of(store, rule.person_id).values() if a.updated > since),
+                     key=lambda a: a.updated)
+    access = rule_access(store, rule)
+    if not changed or access is None:
+        return
+    reach = access.reach()
+    texts = []
+    for annotation in changed:
+        stored = store.get_statement(annotation.statement_id, reach=reach)
+        if stored is None:
+            continue
+        statement = orjson.loads(stored.json)
+        if matches(rule, statement, options.classify, annotation):
+            texts.append(orjson.dumps(annotation_statement(statement["actor"], annotation)).decode())
+    error = ""
+    if texts:
+        try:
+            response = post_statements(http, rule.body["endpoint"], rule.body["key"], rule.body["secret"], texts, {})
+            if response.status_code not in (200, 204):
+                error = status_text(response.status_code)
+        except OutboundError as e:
+            error = e.message
+    if error:
+        _log(store, rule, Item(QUEUE, "annotations", rule.person_id, {"statement_ids": texts}),
+             "annotations: retrying at the next round", error)
+        result.failed += 1
+        return
+    result.sent += len(texts)
+    fresh = store.get_item(RULE, rule.item_id)
+    if fresh is not None:
+        fresh.body["annotations_sent"] = changed[-1].updated
+        store.put_item(fresh)
 
 
 def _send(store, rule: Item, item: Item, options: Options, http, result: DrainResult) -> bool:

@@ -17,6 +17,7 @@ from lrs import hookimpl
 from lrs_cpd.registrations import Exporter
 from lrs_cpd.pdf import LogPDF, hours_cell
 from lrs_cpd.records import format_hours
+from lrs_space import day_text
 
 REQUIRED_HOURS = 35
 REQUIRED_PARTICIPATORY = 20
@@ -46,7 +47,7 @@ def write_nursing_log(job, out: BinaryIO) -> None:
     if totals.unknown:
         status.append(("Hours unknown", f"{totals.unknown} records (not counted)"))
     pdf.cover("Revalidation: record of CPD and reflective accounts", status,
-              note=f"Made by Learnfolio on {dt.date.today().isoformat()}. Participatory means learning with other"
+              note=f"Made by Learnfolio on {day_text(dt.date.today(), job.locale)}. Participatory means learning with other"
                    " people (in person or online); a record counts as participatory when its way of learning is"
                    " people or events, unless the person says otherwise in its CPD fields.")
 
@@ -54,7 +55,7 @@ def write_nursing_log(job, out: BinaryIO) -> None:
     pdf.heading("Record of CPD activities")
     rows = [["Date", "Method", "Topic", "Hours", "Participatory", "Evidence"]]
     for r in records:
-        rows.append([r.date, r.way_label.split(":")[0], r.title, hours_cell(r.hours),
+        rows.append([day_text(r.date, job.locale), r.way_label.split(":")[0], r.title, hours_cell(r.hours),
                      "yes" if r.participatory else "no", "; ".join(e.text() for e in r.evidence) or "-"])
     rows.append(["", "", "Total", format_hours(totals.hours), format_hours(totals.participatory), ""])
     pdf.grid(rows, (22, 26, 58, 16, 24, 28), align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT"))
@@ -65,7 +66,8 @@ def write_nursing_log(job, out: BinaryIO) -> None:
         if pdf.get_y() > pdf.h - 80:
             pdf.add_page()
         pdf.heading(f"Reflective account {number}: {r.title}", size=11.5, space=1.5)
-        pdf.label_value("Nature of the activity", f"{r.date}, {r.way_label}, {r.provider}")
+        pdf.label_value("Nature of the activity", f"{day_text(r.date, job.locale)}, {r.way_label}, {r.provider}"
+                                                  + (f"; {r.result}" if r.result else ""))
         pdf.label_value("What I learned", r.learned)
         pdf.label_value("How I changed or improved my practice", r.application or "(not written yet)")
         pdf.label_value("Relevance to the Code", ", ".join(themes_of(r)) or "(tag the record with a theme)")
@@ -79,7 +81,7 @@ NURSING_EXPORTER = Exporter(
     name="nursing", title="Nursing revalidation log (PDF)", media_type="application/pdf", extension="pdf",
     write=write_nursing_log,
     description=f"{REQUIRED_HOURS} hours with {REQUIRED_PARTICIPATORY} participatory, and reflective accounts,"
-                " over a three-year period")
+                " over your last three CPD years", template=True, period="three-years")
 
 
 @hookimpl

@@ -13,12 +13,13 @@ from collections import defaultdict
 from pathlib import Path
 from typing import BinaryIO
 
+from babel.dates import format_skeleton
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from lrs_cpd.registrations import Exporter
 from lrs_cpd.records import CPDRecord, format_hours
-from lrs_space import WAYS
+from lrs_space import WAYS, day_text
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 INK = (30, 30, 30)
@@ -101,10 +102,10 @@ class LogPDF(FPDF):
         self.add_page()
         self.set_y(60)
         self.set_font(self.family, "B", 24)
-        self.multi_cell(0, 12, self.clean(title), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 12, self.clean(title), new_x="LMARGIN", new_y="NEXT", align="L")
         self.ln(6)
         self.set_font(self.family, "B", 16)
-        self.multi_cell(0, 9, self.clean(self.owner), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 9, self.clean(self.owner), new_x="LMARGIN", new_y="NEXT", align="L")
         self.ln(8)
         for label, value in lines:
             self.set_font(self.family, "B", 11)
@@ -114,6 +115,11 @@ class LogPDF(FPDF):
         if note:
             self.ln(10)
             self.para(note, size=9, colour=MUTED)
+
+
+def month_label(month: str, locale) -> str:
+    """"January 2026" in the person's locale (Babel)."""
+    return format_skeleton("yMMMM", dt.date.fromisoformat(month + "-01"), locale=locale)
 
 
 def ways_of(records: list[CPDRecord]) -> list[str]:
@@ -145,17 +151,36 @@ def target_line(job) -> str:
             (f", {format_hours(round(missing, 2))} hours to go" if missing else ", reached"))
 
 
-def record_block(pdf: LogPDF, r: CPDRecord):
+def results_line(records: list[CPDRecord]) -> str:
+    """What the log's assessed records came to, for its cover: "3 with a result: 2 passed, 1 failed"."""
+    with_result = [r for r in records if r.result]
+    if not with_result:
+        return "none in this period"
+    words = {"passed": 0, "failed": 0, "completed": 0}
+    for r in with_result:
+        for word in words:
+            if word in r.result.split(", "):
+                words[word] += 1
+    counted = ", ".join(f"{n} {word}" for word, n in words.items() if n)
+    return f"{len(with_result)} with a result" + (f": {counted}" if counted else "")
+
+
+def record_block(pdf: LogPDF, r: CPDRecord, locale="en_GB"):
     if pdf.get_y() > pdf.h - 60:
         pdf.add_page()
     pdf.set_font(pdf.family, "B", 10.5)
-    pdf.multi_cell(0, 5.5, pdf.clean(f"{r.date}  {r.title}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5.5, pdf.clean(f"{day_text(r.date, locale)}  {r.title}"), new_x="LMARGIN", new_y="NEXT",
+                   align="L")
     pdf.set_font(pdf.family, "", 9)
     pdf.set_text_color(*MUTED)
     facts = [r.way_label, r.activity_type, r.provider,
              f"{hours_cell(r.hours)} hours" + (" (entered)" if r.hours_source == "entered" else "")]
     pdf.multi_cell(0, 4.8, pdf.clean(" · ".join(f for f in facts if f)), new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(*INK)
+    if r.result:
+        pdf.label_value("Result", r.result)
+    if r.people:
+        pdf.label_value("With", ", ".join(r.people))
     if r.learned:
         pdf.label_value("What I learned", r.learned)
     if r.application:
@@ -173,11 +198,12 @@ def write_log(job, out: BinaryIO) -> None:
     records = job.records
     totals = job.totals
     pdf = LogPDF("CPD log", job.name)
-    lines = [("Period", job.period_text), ("Hours", totals_line(job)), ("Target", target_line(job))]
+    lines = [("Period", job.period_text), ("Hours", totals_line(job)), ("Target", target_line(job)),
+             ("Results", results_line(records))]
     if job.settings.registration:
         lines.insert(0, ("Registration", job.settings.registration))
     pdf.cover("Continuing professional development log", lines,
-              note=f"Made by Learnfolio on {dt.date.today().isoformat()} from {job.person.username}'s own learning"
+              note=f"Made by Learnfolio on {day_text(dt.date.today(), job.locale)} from {job.person.username}'s own learning"
                    " records. Hours come from each record's duration or were entered by the person; records whose"
                    " hours are unknown are listed but not counted.")
 
@@ -202,7 +228,8 @@ def write_log(job, out: BinaryIO) -> None:
     for r in records:
         by_month_count[r.month] += 1
     rows = [["Month", "Records", "Hours"]]
-    rows += [[m, str(by_month_count[m]), format_hours(totals.by_month.get(m, 0.0))] for m in sorted(by_month_count)]
+    rows += [[month_label(m, job.locale), str(by_month_count[m]), format_hours(totals.by_month.get(m, 0.0))]
+             for m in sorted(by_month_count)]
     pdf.grid(rows, (110, 30, 30), align=("LEFT", "RIGHT", "RIGHT"))
 
     by_month: dict[str, list[CPDRecord]] = defaultdict(list)
@@ -210,7 +237,7 @@ def write_log(job, out: BinaryIO) -> None:
         by_month[r.month].append(r)
     pdf.add_page()
     for month in sorted(by_month):
-        label = dt.date.fromisoformat(month + "-01").strftime("%B %Y")
+        label = month_label(month, job.locale)
         month_hours = totals.by_month.get(month, 0.0)
         unknown = sum(r.hours is None for r in by_month[month])
         pdf.heading(f"{label}: {format_hours(month_hours)} hours" + (f" (+{unknown} unknown)" if unknown else ""))
@@ -220,7 +247,7 @@ def write_log(job, out: BinaryIO) -> None:
             way_hours = round(sum(r.hours or 0 for r in in_way), 2)
             pdf.heading(f"{WAYS.get(way, way)} ({format_hours(way_hours)} hours)", size=11.5, space=1.5)
             for r in in_way:
-                record_block(pdf, r)
+                record_block(pdf, r, job.locale)
     if not records:
         pdf.para("No records in this period.")
     out.write(bytes(pdf.output()))

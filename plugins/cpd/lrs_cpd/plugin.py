@@ -7,7 +7,8 @@ from lrs_cpd import forwarding, hookspecs, pulling
 from lrs_cpd.exporting import ARCHIVE_EXPORTER, CSV_EXPORTER
 from lrs_cpd.importing import XAPI_IMPORTER
 from lrs_cpd.pdf import PDF_EXPORTER
-from lrs_space import classifier
+from lrs_cpd.records import SETTINGS_KIND, move_legacy_fields
+from lrs_space import ArchiveKind, classifier
 
 
 @hookimpl
@@ -65,7 +66,15 @@ def store_wide_readers(store):
 
 
 @hookimpl
+def archive_kinds():
+    """A person's CPD settings go with everything they own (forwarding rules do not: they hold
+    another LRS's credentials, and are made again where the person goes)."""
+    return [ArchiveKind(SETTINGS_KIND, "CPD settings", ids="person")]
+
+
+@hookimpl
 def startup(lrs):
+    move_legacy_fields(lrs.store)
     options = forwarding.Options.of(lrs)
     worker = lrs.plugin_state("cpd")["worker"] = forwarding.Worker(lrs.store, options)
     if options.worker and forwarding.rules(lrs.store, everyone=True):

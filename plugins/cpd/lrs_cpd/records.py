@@ -1,44 +1,31 @@
 """CPD records: a person's learning records seen as continuing professional development.
 
-A CPD record is derived from a statement (its date, title, way of learning,
-time spent, reflection, attachments and links) and from the CPD fields the
-person added or corrected, kept as an item of kind ``cpd-fields`` (statements
-are immutable, so corrections never touch them). Hours come from
-``result.duration`` (a journal entry's minutes are stored there too) or from
-the person's own entry; when neither exists the hours are *unknown*, and
-every format says so.
+A CPD record is one of the person's records (lrs_space.Record) as the space reads it:
+the statement with the person's own annotation applied (their way of learning, tags,
+reflection, "how I will apply it", evidence, hours, activity type, provider,
+participatory), so a correction made here shows on the timeline, in "how I learn", in
+goals and shares, and the other way round. Hours come from ``result.duration`` (a journal
+entry's minutes are stored there too) or from the person's own entry; when neither
+exists the hours are *unknown*, and every format says so. Hidden records are not in the log.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from lrs import Item
-from lrs_space import Record, load_records
-from lrs_space import WAYS
+from lrs_space import ANNOTATION_FIELDS, Annotation, Record, WAYS, annotations_of, classifier, load_records
+from lrs_space import result_text as result_phrase, save_annotation
 
-FIELDS_KIND = "cpd-fields"
 SETTINGS_KIND = "cpd-settings"
 GOAL_KIND = "goal"
+#: where CPD kept corrections before the space's annotations held them (moved at start-up)
+LEGACY_FIELDS_KIND = "cpd-fields"
 
-#: the CPD fields a person may set or correct, with what each holds
-EDITABLE = {
-    "title": "title",
-    "date": "date (YYYY-MM-DD)",
-    "activity_type": "activity type",
-    "way": "way of learning",
-    "provider": "provider or source",
-    "hours": "hours",
-    "learned": "what I learned",
-    "application": "how I will apply it",
-    "evidence": "evidence links, one per line",
-    "tags": "tags, separated by commas",
-    "goal": "goal",
-    "participatory": "participatory (with others) or self-directed",
-}
+#: the fields a person may set or correct (the space's annotation fields), with what each holds
+EDITABLE = ANNOTATION_FIELDS
 
 #: ways of learning that are, unless the person says otherwise, learning with other people
 PARTICIPATORY_WAYS = ("people", "events")
@@ -73,6 +60,8 @@ class CPDRecord:
     tags: list[str]
     goal: str
     participatory: bool
+    result: str = ""                 # "86 / 100 (86%), passed, completed"
+    people: list[str] = field(default_factory=list)      # who it was with
     corrected: list[str] = field(default_factory=list)   # which fields the person set
 
     @property
@@ -92,121 +81,75 @@ def format_hours(hours: float) -> str:
     return f"{hours:.2f}".rstrip("0").rstrip(".") if hours % 1 else f"{int(hours)}"
 
 
-def _activity_type_label(iri: str) -> str:
-    return iri.rstrip("/").rsplit("/", 1)[-1].replace("-", " ") if iri else ""
-
-
-def fields_id(person_id: int, statement_id: str) -> str:
-    return f"{person_id}:{statement_id.lower()}"
-
-
-def get_fields(store, person_id: int, statement_id: str) -> dict:
-    item = store.get_item(FIELDS_KIND, fields_id(person_id, statement_id))
-    return dict(item.body) if item else {}
-
-
-def put_fields(store, person_id: int, statement_id: str, values: dict) -> None:
-    """Keep the person's CPD fields for one record; empty values fall back to the statement's."""
-    kept = {k: v for k, v in values.items() if k in EDITABLE and v not in ("", None, [])}
-    if kept:
-        store.put_item(Item(FIELDS_KIND, fields_id(person_id, statement_id), person_id, kept,
-                            ref=statement_id.lower()))
-    else:
-        store.delete_item(FIELDS_KIND, fields_id(person_id, statement_id))
-
-
-def parse_fields(form) -> dict:
-    """The CPD fields of an edit form; raises ValueError with a message for the person."""
-    values = {name: (form.get(name) or "").strip() for name in EDITABLE}
-    if values["date"]:
-        try:
-            dt.date.fromisoformat(values["date"])
-        except ValueError:
-            raise ValueError("The date must be like 2026-11-25.") from None
-    if values["hours"]:
-        try:
-            hours = float(values["hours"].replace(",", "."))
-        except ValueError:
-            raise ValueError("Hours is a number, like 1.5.") from None
-        if not 0 <= hours <= 1000:
-            raise ValueError("Hours is between 0 and 1000.")
-        values["hours"] = round(hours, 2)
-    if values["way"] and values["way"] not in WAYS:
-        raise ValueError("Choose a way of learning from the list.")
-    if values["participatory"] not in ("", "yes", "no"):
-        raise ValueError("Participatory is yes or no.")
-    links = [line.strip() for line in values["evidence"].splitlines() if line.strip()]
-    for link in links:
-        if not re.match(r"https?://\S+$", link):
-            raise ValueError("Each evidence link is a full address, like https://example.org/certificate.")
-    values["evidence"] = links
-    values["tags"] = [t.strip().lstrip("#") for t in values["tags"].replace(";", ",").split(",") if t.strip()]
-    for name in ("title", "provider", "activity_type", "goal"):
-        values[name] = values[name][:500]
-    for name in ("learned", "application"):
-        values[name] = values[name][:10_000]
-    return values
-
-
-def provider_of(record: Record) -> str:
-    context = record.statement.get("context") or {}
-    return str(context.get("platform") or record.source)
-
-
-def to_cpd(record: Record, fields: dict, goals: list[str]) -> CPDRecord:
-    if "hours" in fields:
-        hours, source = float(fields["hours"]), "entered"
-    elif record.seconds is not None:
-        hours, source = round(record.seconds / 3600, 2), "duration"
-    else:
-        hours, source = None, "unknown"
+def to_cpd(record: Record, goals: list[str], locale="en_GB") -> CPDRecord:
+    seconds = record.seconds
+    hours = None if seconds is None else round(seconds / 3600, 2)
     evidence = [Evidence(a.get("display", {}).get("en") or next(iter(a.get("display", {}).values()), "attachment"),
                          url=a.get("fileUrl"), sha2=None if a.get("fileUrl") else a.get("sha2"))
                 for a in record.attachments]
     if record.link:
         evidence.append(Evidence(record.link, url=record.link))
-    evidence += [Evidence(url, url=url) for url in fields.get("evidence", [])]
-    way = fields.get("way") or record.way
-    participatory = fields.get("participatory")
+    evidence += [Evidence(url, url=url) for url in record.evidence]
+    participatory = record.annotation.participatory
     return CPDRecord(
         id=record.id,
-        date=fields.get("date") or record.day,
-        title=fields.get("title") or record.title,
+        date=record.day,
+        title=record.title,
         verb=record.verb,
-        activity_type=fields.get("activity_type") or _activity_type_label(record.activity_type),
-        way=way,
-        provider=fields.get("provider") or provider_of(record),
+        activity_type=record.type_label,
+        way=record.way,
+        provider=record.annotation.provider or record.source,
         hours=hours,
-        hours_source=source,
-        learned=fields.get("learned") or record.note,
-        application=fields.get("application", ""),
+        hours_source=record.hours_source,
+        learned=record.note,
+        application=record.application,
         evidence=evidence,
-        tags=fields.get("tags") or record.tags,
-        goal=fields.get("goal") or "; ".join(goals),
-        participatory=(participatory == "yes") if participatory else way in PARTICIPATORY_WAYS,
-        corrected=sorted(fields),
+        tags=record.tags,
+        goal="; ".join(goals),
+        participatory=(participatory == "yes") if participatory else record.way in PARTICIPATORY_WAYS,
+        result=result_phrase(record.statement, locale),
+        people=record.people,
+        corrected=record.annotation.corrected,
     )
 
 
-def cpd_records(store, pm, access, since: str | None = None, until: str | None = None) -> list[CPDRecord]:
+def cpd_records(store, pm, access, since: str | None = None, until: str | None = None,
+                locale="en_GB") -> list[CPDRecord]:
     """The CPD records of the person whose access this is, dated within [since, until]
-    (YYYY-MM-DD, inclusive), oldest first."""
-    classify = lambda statement: pm.hook.classify_statement(statement=statement)  # noqa: E731
+    (YYYY-MM-DD, inclusive; the store finds them by when the learning happened), oldest first."""
     person_id = access.person_id
-    records = load_records(store, access.reach(), classify)
-    fields = {item.ref: item.body for item in store.list_items(FIELDS_KIND, person_id=person_id)}
+    records = load_records(store, access.reach(), classifier(pm), annotations_of(store, person_id),
+                           since=since, until=until)
+    goals = goal_titles(store, person_id)
+    out = [to_cpd(record, goals.get(record.id, []), locale) for record in records]
+    out.sort(key=lambda r: (r.date, r.id))
+    return out
+
+
+def goal_titles(store, person_id: int) -> dict[str, list[str]]:
+    """The titles of the goals each record of the person counts towards, by statement id."""
     goals: dict[str, list[str]] = defaultdict(list)
     for goal in store.list_items(GOAL_KIND, person_id=person_id):
         for statement_id in goal.body.get("statement_ids", []):
             goals[statement_id].append(goal.body.get("title", ""))
-    out = []
-    for record in records:
-        cpd = to_cpd(record, fields.get(record.id, {}), goals.get(record.id, []))
-        if (since and cpd.date < since) or (until and cpd.date > until):
-            continue
-        out.append(cpd)
-    out.sort(key=lambda r: (r.date, r.id))
-    return out
+    return goals
+
+
+def move_legacy_fields(store) -> int:
+    """Corrections CPD kept itself (items ``cpd-fields``) become the space's annotations, once:
+    "what I learned" is the reflection; a corrected date or goal text has no place there (a
+    record's time is its statement's, goals link records) and is left behind. Returns how many moved."""
+    moved = 0
+    renamed = {"learned": "reflection"}
+    for item in store.list_items(LEGACY_FIELDS_KIND):
+        if item.person_id is not None and item.ref:
+            body = {renamed.get(k, k): v for k, v in item.body.items() if renamed.get(k, k) in ANNOTATION_FIELDS}
+            existing = annotations_of(store, item.person_id).get(item.ref.lower())
+            annotation = Annotation.from_body(item.ref, {**body, **(existing.body() if existing else {})})
+            save_annotation(store, item.person_id, annotation)
+            moved += 1
+        store.delete_item(LEGACY_FIELDS_KIND, item.item_id)
+    return moved
 
 
 # -- settings and totals --------------------------------------------------------------------
@@ -218,6 +161,8 @@ class Settings:
     registration: str = ""       # a professional registration number, printed on the cover
     target_hours: float = 0.0    # hours the person aims for in a CPD year (0: no target)
     year_start: str = "01-01"    # MM-DD: when their CPD year starts
+    #: the professional templates (exporters marked ``template``) the person turned on, by name
+    templates: list = field(default_factory=list)
 
     @classmethod
     def of(cls, store, person_id: int) -> "Settings":
@@ -227,6 +172,10 @@ class Settings:
 
     def save(self, store, person_id: int) -> None:
         store.put_item(Item(SETTINGS_KIND, str(person_id), person_id, dict(self.__dict__)))
+
+    def offers(self, exporter) -> bool:
+        """Whether the person sees this format: every plain one, a professional template once turned on."""
+        return not exporter.template or exporter.name in self.templates
 
     def cpd_year(self, today: dt.date | None = None) -> tuple[str, str]:
         """The CPD year containing ``today``: (first day, last day)."""

@@ -26,6 +26,10 @@ class Exporter:
     write: Callable[..., None]
     #: a line for the download button and ``lrs export --help``
     description: str = ""
+    #: a professional body's template (nursing revalidation …): offered only to people who turn it on
+    template: bool = False
+    #: the period its download covers unless the person chooses one (``year``, ``three-years``, ``all``)
+    period: str | None = None
 
 
 @dataclass(frozen=True)

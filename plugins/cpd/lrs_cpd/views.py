@@ -10,12 +10,11 @@ from flask import Response, abort, g, redirect, request, url_for
 from lrs import Forbidden, Guard, lrs_app, LRSError, page_blueprint, render, signed_in
 from lrs_cpd.registrations import exporters, importers
 from lrs_cpd import forwarding, pulling
-from lrs_cpd.exporting import ExportJob
+from lrs_cpd.exporting import ExportJob, period_text
 from lrs_cpd.importing import choose_importer, person_target, run_import
-from lrs_cpd.records import EDITABLE, CPDRecord, Settings, cpd_records, get_fields, parse_fields, put_fields
+from lrs_cpd.records import EDITABLE, Settings, goal_titles, to_cpd
 from lrs_cpd.remote import pull_statements
-from lrs_space import find_record, my_records
-from lrs_space import WAYS
+from lrs_space import WAYS, annotation_of, current_locale, parse_annotation, record_of, save_annotation
 
 bp = page_blueprint("cpd", __name__, "/space/cpd")
 
@@ -28,9 +27,9 @@ def _day(name: str) -> str | None:
         return None
 
 
-def _period(settings: Settings) -> tuple[str | None, str | None, str]:
+def _period(settings: Settings, default: str | None = None) -> tuple[str | None, str | None, str]:
     """The period asked for: a preset (this CPD year, three years, everything) or from/to days."""
-    preset = request.args.get("period", "" if (_day("from") or _day("to")) else "year")
+    preset = request.args.get("period", "" if (_day("from") or _day("to")) else default or "year")
     if preset == "year":
         return (*settings.cpd_year(), preset)
     if preset == "three-years":
@@ -46,10 +45,15 @@ def log():
     store = lrs_app().store
     settings = Settings.of(store, g.person.id)
     since, until, preset = _period(settings)
-    job = ExportJob(store, lrs_app().pm, g.person, g.access, since, until, None, settings)
-    return render("cpd_log.html", job=job, records=list(reversed(job.records)), totals=job.totals, ways=WAYS,
+    job = ExportJob(store, lrs_app().pm, g.person, g.access, since, until, None, settings, locale=current_locale())
+    formats = exporters(lrs_app().pm).values()
+    periods = {"year": settings.cpd_year(), "three-years": settings.revalidation_period(), "all": (None, None)}
+    own_period = {e.name: period_text(*periods[e.period], current_locale()) for e in formats
+                  if e.period in periods and e.period != preset}
+    return render("cpd_log.html", own_period=own_period, job=job, records=list(reversed(job.records)), totals=job.totals, ways=WAYS,
                   preset=preset, since=since or "", until=until or "", settings=settings,
-                  exporters=exporters(lrs_app().pm).values(), saved=request.args.get("saved"))
+                  exporters=[e for e in formats if settings.offers(e)],
+                  templates=[e for e in formats if e.template], saved=request.args.get("saved"))
 
 
 @bp.route("/settings", methods=["POST"])
@@ -63,8 +67,10 @@ def settings():
         dt.date.fromisoformat(f"2001-{start}")
     except ValueError:
         abort(400, description="Target hours is a number and the CPD year starts on a day like 04-01.")
+    known = {e.name for e in exporters(lrs_app().pm).values() if e.template}
     Settings(name=form.get("name", "").strip()[:200], registration=form.get("registration", "").strip()[:100],
-             target_hours=max(0.0, hours), year_start=start).save(lrs_app().store, g.person.id)
+             target_hours=max(0.0, hours), year_start=start,
+             templates=[t for t in form.getlist("templates") if t in known]).save(lrs_app().store, g.person.id)
     return redirect(url_for("cpd.log", saved=1))
 
 
@@ -76,8 +82,11 @@ def download(name):
         abort(404, description="no such format")
     exporter = formats[name]
     settings = Settings.of(lrs_app().store, g.person.id)
-    since, until, _ = _period(settings)
-    job = ExportJob(lrs_app().store, lrs_app().pm, g.person, g.access, since, until, None, settings)
+    if not settings.offers(exporter):
+        abort(404, description="this professional template is not turned on: turn it on in your CPD settings")
+    since, until, _ = _period(settings, exporter.period)
+    job = ExportJob(lrs_app().store, lrs_app().pm, g.person, g.access, since, until, None, settings,
+                    locale=current_locale())
     out = io.BytesIO()
     exporter.write(job, out)
     response = Response(out.getvalue(), mimetype=exporter.media_type)
@@ -85,30 +94,29 @@ def download(name):
     return response
 
 
-def _my_cpd_record(statement_id: str) -> CPDRecord:
-    record = find_record(my_records(), statement_id)  # 404 unless it is mine
-    for cpd in cpd_records(lrs_app().store, lrs_app().pm, g.access):
-        if cpd.id == record.id:
-            return cpd
-    abort(404, description="no such record")
-
-
 @bp.route("/records/<statement_id>", methods=["GET", "POST"])
 @signed_in
 def edit(statement_id):
-    cpd = _my_cpd_record(statement_id)
+    """A record's CPD fields: the person's annotation of it (lrs_space), which every view of the space uses too."""
+    record = record_of(g.access, statement_id)  # 404 unless it is mine
+    store = lrs_app().store
     error = None
+    form = None
     if request.method == "POST":
         try:
-            values = {} if request.form.get("reset") else parse_fields(request.form)
+            annotation = annotation_of(store, g.person.id, record.id)
+            if request.form.get("reset"):
+                annotation = type(annotation)(record.id, hidden=annotation.hidden)
+            else:
+                annotation = parse_annotation(request.form, record.id, hidden=annotation.hidden)
         except ValueError as e:
-            error = str(e)
+            error, form = str(e), request.form
         else:
-            put_fields(lrs_app().store, g.person.id, cpd.id, values)
-            return redirect(url_for("cpd.edit", statement_id=cpd.id, saved=1))
-    fields = get_fields(lrs_app().store, g.person.id, cpd.id)
-    return render("cpd_record.html", cpd=cpd, fields=fields, editable=EDITABLE, ways=WAYS, error=error,
-                  saved=request.args.get("saved")), 400 if error else 200
+            save_annotation(store, g.person.id, annotation)
+            return redirect(url_for("cpd.edit", statement_id=record.id, saved=1))
+    cpd = to_cpd(record, goal_titles(store, g.person.id).get(record.id, []), current_locale())
+    return render("cpd_record.html", cpd=cpd, record=record, annotation=record.annotation, editable=EDITABLE,
+                  ways=WAYS, error=error, form=form or {}, saved=request.args.get("saved")), 400 if error else 200
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -1,12 +1,13 @@
-"""The space's hook implementations: its hooks, its routes, its built-in panels, the default classifier."""
+"""The space's hook implementations: its hooks, its routes, its built-in panels, what its archive carries."""
 
 from __future__ import annotations
 
 from lrs import LRSError, Panel, hookimpl, render, set_pages
-from lrs_space import hookspecs, ways
+from lrs_space import hookspecs
+from lrs_space.annotations import ANNOTATION
+from lrs_space.archive import ArchiveKind
+from lrs_space.people import GOAL, SETTINGS, SHARE
 from lrs_space.web import bp
-
-classify_statement = ways.classify_statement
 
 
 @hookimpl
@@ -40,7 +41,23 @@ def register_panels():
         Panel("keys", "My keys", "space.keys", 70),
         Panel("rejected", "Not accepted", "space.rejected", 75),
         Panel("identities", "Identities", "space.identities", 80),
+        Panel("settings", "Settings and archive", "space.settings", 90),
     ]
+
+
+def _adopt_share(item, importing):
+    """A share comes along paused: whoever has that username here may not be the person it was made for."""
+    scope = item.body.get("scope", {})
+    scope["goals"] = [importing.ids.get(goal_id, goal_id) for goal_id in scope.get("goals", [])]
+    item.body.update({"scope": scope, "viewer_id": None, "imported": True})
+    item.ref = None
+    return item
+
+
+@hookimpl
+def archive_kinds():
+    return [ArchiveKind(GOAL, "goals"), ArchiveKind(ANNOTATION, "annotations", ids="statement"),
+            ArchiveKind(SHARE, "shares", adopt=_adopt_share), ArchiveKind(SETTINGS, "settings", ids="person")]
 
 
 @hookimpl

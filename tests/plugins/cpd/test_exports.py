@@ -16,7 +16,8 @@ from lrs_cpd import exporters
 from lrs.store.base import Item
 from lrs.access import Access
 from lrs_cpd.exporting import CSV_COLUMNS, ExportJob
-from lrs_cpd.records import Settings, cpd_records, put_fields
+from lrs_cpd.records import Settings, cpd_records
+from lrs_space import Annotation, save_annotation
 from tests.plugins.cpd.conftest import attachment, record, store_statements
 from tests.conftest import EVERYTHING
 
@@ -72,13 +73,13 @@ def test_records_derive_from_statements_and_unknown_hours_are_marked(ctx, ann, h
 def test_cpd_fields_correct_a_record_without_touching_its_statement(ctx, ann, history):
     podcast = history[4]
     before = ctx.store.get_statement(podcast["id"], reach=EVERYTHING).json
-    put_fields(ctx.store, ann.id, podcast["id"], {"hours": 0.75, "application": "Try honey on the next leg ulcer.",
-                                                 "participatory": "yes"})
+    save_annotation(ctx.store, ann.id, Annotation(podcast["id"], hours=0.75,
+                                                  application="Try honey on the next leg ulcer.", participatory="yes"))
     record_ = next(r for r in cpd_records(ctx.store, ctx.pm, Access.for_person(ctx.store, ann)) if r.id == podcast["id"])
     assert (record_.hours, record_.hours_source, record_.participatory) == (0.75, "entered", True)
     assert record_.application == "Try honey on the next leg ulcer."
     assert ctx.store.get_statement(podcast["id"], reach=EVERYTHING).json == before  # the statement is immutable
-    assert ctx.store.list_items("cpd-fields", person_id=ann.id)[0].ref == podcast["id"]
+    assert ctx.store.list_items("annotation", person_id=ann.id)[0].ref == podcast["id"]  # the space's one model
 
 
 def _csv(data: bytes) -> list[dict]:
@@ -108,7 +109,7 @@ def test_pdf_log_has_cover_records_reflections_and_totals_matching_the_csv(ctx, 
     text = _pdf_text(data)
     csv_hours = sum(float(r["hours"]) for r in _csv(export(ctx, ann, "csv")) if r["hours"])
     assert csv_hours == 9.75
-    assert "Ann Example" in text and "2026-01-01 to 2026-12-31" in text and "12A3456E" in text
+    assert "Ann Example" in text and "1 Jan 2026 to 31 Dec 2026" in text and "12A3456E" in text
     assert "9.75 hours in 5 records (1 with hours unknown, not counted)" in text
     assert re.search(r"Total\s+5\s+9\.75", text)
     assert "12 hours: 81% done, 2.25 hours to go" in text
@@ -129,6 +130,22 @@ def test_pdf_renders_to_png(ctx, ann, history, tmp_path):
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(ARTEFACTS / "cpd-log")], check=True)
     pages = sorted(ARTEFACTS.glob("cpd-log-*.png"))
     assert len(pages) >= 3 and all(p.read_bytes().startswith(b"\x89PNG") for p in pages)
+
+
+def test_results_and_people_reach_the_csv_and_the_pdf(ctx, ann):
+    assessed = record(ctx, ann, 1, day="2026-04-02", title="Medicines calculation test",
+                      result={"score": {"raw": 86, "min": 0, "max": 100}, "success": True, "completion": True,
+                              "duration": "PT1H"},
+                      context={"platform": "Totara", "instructor": {"name": "Sam Lee", "mbox": "mailto:sam@example.org"}})
+    store_statements(ctx, ann, [assessed, record(ctx, ann, 2, day="2026-04-03", title="Unassessed reading")])
+    rows = _csv(export(ctx, ann, "csv"))
+    row = next(r for r in rows if r["title"] == "Medicines calculation test")
+    assert row["result"] == "86 / 100 (86%), passed, completed" and row["with"] == "Sam Lee"
+    assert next(r for r in rows if r["title"] == "Unassessed reading")["result"] == ""
+    text = _pdf_text(export(ctx, ann, "pdf"))
+    assert "Results 1 with a result: 1 passed, 1 completed" in text  # on the cover
+    assert "86 / 100 (86%), passed, completed" in text and "Sam Lee" in text
+    assert "2 Apr 2026" in text  # dates in the person's locale (en-GB by default)
 
 
 def test_nursing_log_splits_participatory_and_self_directed_hours(ctx, ann, history):

@@ -96,6 +96,50 @@ def test_erasure_removes_a_persons_rules_and_queue(ctx, ann):
     assert ctx.store.list_items(forwarding.RULE) == [] and ctx.store.list_items(forwarding.QUEUE) == []
 
 
+def test_annotations_travel_as_the_persons_own_statements_only_with_their_own_rules(ctx, ann):
+    """Forwarding sends statements; what the person says about a record goes as a statement of theirs
+    (verb annotated, StatementRef to the record), after the record, once per change, and only with
+    their own rule: the operator's store-wide rule never carries a person's notes."""
+    from lrs_space import ANNOTATED, Annotation, annotation_of, save_annotation
+
+    mine = forwarding.add_rule(ctx.store, endpoint="https://mine.example/xapi", key="k", secret="s",
+                               person_id=ann.id)
+    forwarding.add_rule(ctx.store, endpoint="https://operator.example/xapi", key="k", secret="s")
+    course = record(ctx, ann, 1)
+    store_statements(ctx, ann, [course])
+    time.sleep(0.01)
+    save_annotation(ctx.store, ann.id, Annotation(course["id"], way="people", reflection="Ask for feedback early"))
+    to_mine, to_operator = FakeLRS(), FakeLRS()
+
+    class Both:
+        def post(self, url, **kw):
+            return (to_mine if "mine.example" in url else to_operator).post(url, **kw)
+
+    forwarding.drain(ctx.store, FAST, http=Both())
+    sent = [s for batch in to_mine.received for s in batch]
+    assert [s["verb"]["id"] for s in sent] == [course["verb"]["id"], ANNOTATED]  # the record, then the note
+    note = sent[1]
+    assert note["object"] == {"objectType": "StatementRef", "id": course["id"]}
+    from lrs.xapi.validation import validate_statement
+
+    validate_statement(json.loads(json.dumps(note)), version="1.0.3")  # any LRS takes it
+    assert note["actor"] == course["actor"]
+    assert note["context"]["extensions"]["https://learnfolio.example/xapi/extensions/annotation"] == {
+        "way": "people", "reflection": "Ask for feedback early"}
+    assert all(s["verb"]["id"] != ANNOTATED for batch in to_operator.received for s in batch)
+    assert [s["id"] for batch in to_operator.received for s in batch] == [course["id"]]
+    forwarding.drain(ctx.store, FAST, http=Both())
+    assert sum(len(b) for b in to_mine.received) == 2  # sent once
+    time.sleep(0.01)
+    changed = annotation_of(ctx.store, ann.id, course["id"])
+    changed.application = "In every one-to-one"
+    save_annotation(ctx.store, ann.id, changed)
+    forwarding.drain(ctx.store, FAST, http=Both())
+    newest = to_mine.received[-1][0]
+    assert newest["verb"]["id"] == ANNOTATED and newest["id"] != note["id"]  # a change is a new statement
+    assert mine.item_id in {r.item_id for r in forwarding.rules(ctx.store, ann.id)}
+
+
 # -- two real servers --------------------------------------------------------------------------
 
 

@@ -7,7 +7,8 @@ import json
 
 from lrs.auth.personal import create_person
 from lrs_cpd import forwarding
-from lrs_cpd.records import get_fields
+from lrs_cpd.records import Settings
+from lrs_space import annotation_of
 from tests.plugins.cpd.conftest import PASSWORD, Browser, record, store_statements
 
 
@@ -24,9 +25,17 @@ def test_log_lists_records_totals_and_downloads(cpd_app, ctx):
     html = b.get("/space/cpd/?period=all").get_data(as_text=True)
     assert "CPD log" in html[html.index("<nav"):html.index("</nav>")]
     assert "Sepsis" in html and "Podcast" in html and "<em>unknown</em>" in html
-    assert "1.5 hours</strong> in 2 records; 1 records have no recorded time" in html
-    for name in ("csv", "pdf", "xapi", "nursing"):
+    assert "1.5 hours</strong> in 2 records; 1 record has no recorded time" in html
+    for name in ("csv", "pdf", "xapi"):
         assert f"/space/cpd/export/{name}?period=all" in html
+    # a professional template is offered only to people who turn it on, for the period it covers
+    assert "/space/cpd/export/nursing" not in html and b.get("/space/cpd/export/nursing").status_code == 404
+    b.post("/space/cpd/settings", {"templates": "nursing", "year_start": "01-01"}, token_from="/space/cpd/")
+    html = b.get("/space/cpd/?period=all").get_data(as_text=True)
+    assert "/space/cpd/export/nursing?period=three-years" in html
+    first, last = Settings().revalidation_period()
+    nursing = b.get("/space/cpd/export/nursing?period=three-years")
+    assert nursing.status_code == 200 and f"-{first}-to-{last}.pdf" in nursing.headers["Content-Disposition"]
     response = b.get("/space/cpd/export/csv?period=custom&from=2026-02-02&to=2026-02-28")
     assert response.data.decode("utf-8-sig").count("\r\n") == 2  # heading and the one record in the period
     assert b.get("/space/cpd/export/nope").status_code == 404
@@ -43,14 +52,14 @@ def test_cpd_fields_are_edited_only_by_their_person(cpd_app, ctx):
     response = b.post(page, {"hours": "1,25", "application": "Use it on the ward", "tags": "#wounds, care"},
                       token_from=page)
     assert response.status_code == 302
-    assert get_fields(ctx.store, ann.id, podcast["id"]) == {"hours": 1.25, "application": "Use it on the ward",
-                                                           "tags": ["wounds", "care"]}
+    assert annotation_of(ctx.store, ann.id, podcast["id"]).body() == {"hours": 1.25, "application": "Use it on the ward",
+                                                                     "tags": ["wounds", "care"]}
     assert "1.25 (entered by you)" in b.get(page).get_data(as_text=True)
     assert b.post(page, {"csrf_token": "forged", "hours": "9"}).status_code == 400
     other = Browser(cpd_app).signin("bob")
     assert other.get(page).status_code == 404
     assert other.post(page, {"hours": "9"}, token_from="/space/cpd/").status_code == 404
-    assert get_fields(ctx.store, ann.id, podcast["id"])["hours"] == 1.25
+    assert annotation_of(ctx.store, ann.id, podcast["id"]).hours == 1.25
 
 
 def test_import_page_takes_a_file_into_my_space(cpd_app, ctx):

@@ -83,3 +83,41 @@ def test_hook_key_rows(tmp_path):
     assert "ann&#39;s watch" in page and "paired" in page and 'action="/space/linked/watch/revoke"' in page
     assert b.post("/space/linked/watch/revoke", token_from="/space/keys").status_code == 204
     assert revoked == ["watch"]
+
+
+def test_hook_register_way_mappings(tmp_path):
+    from lrs_space import WayMapping, classifier
+
+    class Plugin:
+        @hookimpl
+        def register_way_mappings(self):
+            return [WayMapping("https://example.org/verbs/shadowed", "verb", "people"),
+                    WayMapping("Acme Wiki", "platform", "content")]
+
+    pm = _app(tmp_path, Plugin()).extensions["lrs"].pm
+    classify = classifier(pm)
+    assert classify(statement(verb={"id": "https://example.org/verbs/shadowed"})) == "people"
+    assert classify(statement(verb={"id": "https://example.org/verbs/edited"},
+                              context={"platform": "ACME WIKI"})) == "content"
+
+
+def test_hook_archive_kinds(tmp_path):
+    import json
+
+    from lrs import Item, create_person
+    from lrs_space import ArchiveKind
+    from tests.plugins.space.conftest import PASSWORD, Browser
+
+    class Plugin:
+        @hookimpl
+        def archive_kinds(self):
+            return [ArchiveKind("streaks-settings", "streak settings", ids="person")]
+
+    app = _app(tmp_path, Plugin())
+    ctx = app.extensions["lrs"]
+    ann = create_person(ctx.store, ctx.config, "ann", PASSWORD)
+    ctx.store.put_item(Item("streaks-settings", str(ann.id), ann.id, {"goal_days": 5}))
+    ctx.store.put_item(Item("not-carried", "x", ann.id, {"secret": "stays here"}))
+    archive = json.loads(Browser(app).signin("ann").get("/space/archive.json").data)
+    assert archive["items"]["streaks-settings"][0]["body"] == {"goal_days": 5}
+    assert "not-carried" not in archive["items"]

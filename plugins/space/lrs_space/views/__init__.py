@@ -9,6 +9,7 @@ from lrs_space.views import (  # noqa: F401
     journal,
     keys,
     rejected,
+    settings,
     sharing,
     timeline,
     ways_page,

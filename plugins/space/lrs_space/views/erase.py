@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, g, redirect, request, url_for
 
 from lrs import end_session, lrs_app, render, signed_in, verify_password
-from lrs_space.people import my_records
+from lrs_space.records import Filters, count
 from lrs_space.web import bp
 
 
@@ -26,8 +26,7 @@ def erase():
             end_session()
             return redirect(url_for("space.erased", statements=counts["statements"],
                                     scrubbed=counts["statements_scrubbed"]))
-    records = my_records()
-    return render("erase.html", error=error, records=len(records),
+    return render("erase.html", error=error, records=count(store, g.access.reach(), Filters()) or 0,
                   keys=len(store.list_credentials(person_id=g.person.id)),
                   identities=store.list_identities(g.person.id)), 400 if error else 200
 

@@ -1,16 +1,22 @@
-"""'Add what I learned': a journal entry stored as a proper xAPI statement."""
+"""'Add what I learned': a journal entry stored as a proper xAPI statement; and editing one.
+
+Statements never change, so an edit voids the entry and stores the new version in one batch
+(all or nothing), the new one naming the old in ``context.statement``: the history stays,
+and what the person said about the entry (annotation, goal links) moves to the new version."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 
-from flask import g, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 
 from lrs import (
     Access, Credential, is_iri, lrs_app, LRSError, person_agent, personal_authority, PERSONAL_SCOPES, render,
-    save_statements, signed_in,
+    save_statements, signed_in, VOIDED_VERB,
 )
+from lrs_space.annotations import move_annotation, parse_tags
+from lrs_space.people import goals_of, record_of
 from lrs_space.vocabulary import JOURNAL_ENTRY, JOURNAL_PLATFORM, JOURNAL_VERBS, TAGS, WAY
 from lrs_space.ways import WAYS
 from lrs_space.web import bp
@@ -26,12 +32,10 @@ def space_credential(person) -> Credential:
                       person_id=person.id)
 
 
-def parse_tags(text: str) -> list[str]:
-    return list(dict.fromkeys(t.strip().lstrip("#") for t in text.replace(";", ",").split(",") if t.strip()))[:20]
+def journal_statement(person, form, *, previous=None) -> dict:
+    """The statement for a journal form; raises ValueError with a message for the person.
 
-
-def journal_statement(person, form) -> dict:
-    """The statement for a journal form; raises ValueError with a message for the person."""
+    ``previous``: the record this one replaces (an edit); its time is kept unless the date changed."""
     what = form.get("what", "").strip()
     if not what:
         raise ValueError("Say what you learned.")
@@ -40,8 +44,11 @@ def journal_statement(person, form) -> dict:
     link = form.get("link", "").strip()
     if link and not is_iri(link):
         raise ValueError("The link must be a full address, like https://example.org/page.")
-    activity = {"objectType": "Activity",
-                "id": link or f"{lrs_app().config.people_home_page}/{person.username}/journal/{uuid.uuid4()}",
+    if previous is not None and not link and not previous.link:
+        activity_id = previous.activity_id  # the same entry, written again
+    else:
+        activity_id = link or f"{lrs_app().config.people_home_page}/{person.username}/journal/{uuid.uuid4()}"
+    activity = {"objectType": "Activity", "id": activity_id,
                 "definition": {"name": {"en": what[:500]}, "type": JOURNAL_ENTRY}}
     extensions = {}
     tags = parse_tags(form.get("tags", ""))
@@ -55,9 +62,12 @@ def journal_statement(person, form) -> dict:
         "actor": person_agent(lrs_app().config, person.username),
         "verb": {"id": verb_iri, "display": {"en": verb_label}},
         "object": activity,
-        "timestamp": _timestamp(form.get("date", "")),
+        "timestamp": (previous.when if previous is not None and form.get("date", "") == previous.day
+                      else _timestamp(form.get("date", ""))),
         "context": {"platform": JOURNAL_PLATFORM, "language": "en"},
     }
+    if previous is not None:
+        statement["context"]["statement"] = {"objectType": "StatementRef", "id": previous.id}
     if extensions:
         statement["context"]["extensions"] = extensions
     result = {}
@@ -104,4 +114,55 @@ def journal():
         else:
             return redirect(url_for("space.record", statement_id=statement["id"], added=1))
     return render("journal.html", error=error, verbs=JOURNAL_VERBS, ways=WAYS, form=request.form,
-                  today=dt.date.today().isoformat()), 400 if error else 200
+                  today=dt.date.today().isoformat(), editing=None), 400 if error else 200
+
+
+def _form_of(record) -> dict:
+    """A journal form filled with what an entry says."""
+    verbs = {iri: name for name, iri, _ in JOURNAL_VERBS}
+    extensions = (record.statement.get("context") or {}).get("extensions") or {}
+    seconds = record.own.seconds
+    return {"what": record.own.title, "verb": verbs.get(record.verb_id, "learned"),
+            "way": extensions.get(WAY, ""), "minutes": str(round(seconds / 60)) if seconds else "",
+            "date": record.day, "link": record.link or "", "tags": ", ".join(record.own.tags),
+            "takeaway": (record.statement.get("result") or {}).get("response", "")}
+
+
+@bp.route("/records/<statement_id>/edit", methods=["GET", "POST"])
+@signed_in
+def journal_edit(statement_id):
+    """Edit a journal entry of mine: void it and store the new version, in one batch."""
+    record = record_of(g.access, statement_id)
+    if not record.is_journal:
+        abort(404, description="only entries written in the journal can be edited; correct any record on its page")
+    error = None
+    form = request.form if request.method == "POST" else _form_of(record)
+    if request.method == "POST":
+        try:
+            statement = journal_statement(g.person, request.form, previous=record)
+            voiding = {"id": str(uuid.uuid4()), "actor": statement["actor"],
+                       "verb": {"id": VOIDED_VERB, "display": {"en": "voided"}},
+                       "object": {"objectType": "StatementRef", "id": record.id}}
+            access = Access.for_person(lrs_app().store, g.person, credential=space_credential(g.person))
+            save_statements(lrs_app(), [voiding, statement], {}, access=access, version="2.0.0")
+        except ValueError as e:
+            error = str(e)
+        except LRSError as e:
+            error = f"The entry could not be stored: {e.message}"
+        else:
+            _carry_over(record.id, statement["id"])
+            return redirect(url_for("space.record", statement_id=statement["id"], edited=1))
+    return render("journal.html", error=error, verbs=JOURNAL_VERBS, ways=WAYS, form=form,
+                  today=dt.date.today().isoformat(), editing=record), 400 if error else 200
+
+
+def _carry_over(old_id: str, new_id: str) -> None:
+    """What the person said about the old version belongs to the new one: annotation and goal links."""
+    store = lrs_app().store
+    move_annotation(store, g.person.id, old_id, new_id)
+    for goal in goals_of(g.person.id):
+        ids = goal.body.get("statement_ids", [])
+        if old_id in ids:
+            goal.body["statement_ids"] = [new_id.lower() if i == old_id else i for i in ids]
+            store.put_item(goal)
+

@@ -1,12 +1,13 @@
-"""'How I learn': my records by way of learning, over time, as charts and as a table."""
+"""'How I learn': my records by way of learning, over time, as charts and as a table (each record
+as I see it: my corrections of way and hours count; hidden records do not)."""
 
 from __future__ import annotations
 
 from flask import request
 
+from lrs import render, signed_in
 from lrs_space.people import my_records
 from lrs_space.ways import COLOURS, WAYS, by_month, stacked_bars, totals
-from lrs import render, signed_in
 from lrs_space.web import bp
 
 
