@@ -36,7 +36,7 @@ from lrs.xapi.indexing import timeline_time
 from lrs.xapi.jsontext import dumps
 from lrs.xapi.query import index_time
 from lrs.xapi.statements import PreparedStatement
-from lrs.xapi.writes import Found, WritePlan, plan_writes
+from lrs.xapi.writes import Found, Write, WritePlan, plan_writes
 
 #: attachment bodies larger than this are kept in ``attachment_chunks`` (a document holds at most 16 MiB)
 CHUNK_BYTES = 8 * 1024 * 1024
@@ -118,8 +118,8 @@ class MongoStatements(MongoStatementReads, StatementStore):
         target_ids = list(dict.fromkeys(p.ref_target for p in statements if p.ref_target))
         targets = {g["_id"]: g for g in db.statement_ids.find(
             {"_id": {"$in": target_ids}, "seq": {"$exists": True}}, session=s)} if target_ids else {}
-        docs = self._docs([g for g in guards.values() if "seq" in g], {"body": 1}, s)
-        target_docs = self._docs(list(targets.values()), {"terms": 1}, s)
+        docs = self._docs(s, [g for g in guards.values() if "seq" in g], {"body": 1})
+        target_docs = self._docs(s, list(targets.values()), {"terms": 1})
         owners = {r["id"]: r["owner"] for g in guards.values() for r in g.get("referrers", ())}
         return Found(
             statements={sid: doc["body"] for sid, doc in docs.items()},
@@ -128,7 +128,7 @@ class MongoStatements(MongoStatementReads, StatementStore):
             targets={sid: (target_docs.get(sid) or {}).get("terms", []) for sid in targets},
         ), guards, owners
 
-    def _docs(self, guards: list[dict], fields: dict, s) -> dict[str, dict]:
+    def _docs(self, s, guards: list[dict], fields: dict) -> dict[str, dict]:
         """The statements of these ``statement_ids`` entries, each looked up on its owner's shard."""
         if not guards:
             return {}
@@ -145,31 +145,23 @@ class MongoStatements(MongoStatementReads, StatementStore):
         moment = _now()
         if counter.get("stored") and index_time(moment) < counter["stored"]:
             moment = _parse_index_time(counter["stored"])  # another process's clock ran ahead: never go back
-        docs, entries, definitions = [], [], []
+        docs, entries = [], []
         for offset, write in enumerate(plan.writes):
-            prepared = write.prepared
-            prepared.stamp(moment)
-            owner = statement_owner(prepared.statement)
-            doc = {"_id": prepared.id, "seq": first + offset, "owner": owner, "stored": prepared.stored,
-                   "voided": write.voided, "voids": prepared.voids, "ref_target": prepared.ref_target,
-                   "authority_key": prepared.authority_key, "terms": write.keys,
-                   "ts": timeline_time(prepared.statement), "body": dumps(prepared.statement)}
-            if prepared.carries:
-                doc["carries"] = list(prepared.carries)
+            write.prepared.stamp(moment)
+            doc = self._statement_doc(write, first + offset)
             docs.append(doc)
-            entries.append({"_id": prepared.id, "owner": owner, "seq": doc["seq"]}
+            entries.append({"_id": doc["_id"], "owner": doc["owner"], "seq": doc["seq"]}
                            | ({"voided_by": write.voided_by} if write.voided_by else {}))
             if write.awaits_target:  # remembered for the target: it passes its keys on when it arrives
-                db.statement_ids.update_one({"_id": prepared.ref_target},
-                                            {"$addToSet": {"referrers": {"id": prepared.id, "owner": owner}}},
+                db.statement_ids.update_one({"_id": doc["ref_target"]},
+                                            {"$addToSet": {"referrers": {"id": doc["_id"], "owner": doc["owner"]}}},
                                             upsert=True, session=s)
-            definitions.extend(prepared.definitions)
         for referrer, keys in plan.inherits.items():
             db.statements.update_one({"_id": referrer, "owner": owners[referrer]},
                                      {"$addToSet": {"terms": {"$each": keys}}}, session=s)
         for target, voiding in plan.voids.items():
             self._void(s, target, voiding)
-        self._define_activities(s, definitions)
+        self._define_activities(s, [d for write in plan.writes for d in write.prepared.definitions])
         for entry in entries:
             if entry["_id"] in guards:  # a placeholder: keep what it remembers
                 db.statement_ids.update_one({"_id": entry["_id"]}, {"$set": entry}, session=s)
@@ -179,6 +171,18 @@ class MongoStatements(MongoStatementReads, StatementStore):
         db.counters.update_one({"_id": "statements"},
                                {"$max": {"visible": counter["seq"]}, "$set": {"stored": index_time(moment)}},
                                session=s)
+
+    @staticmethod
+    def _statement_doc(write: Write, seq: int) -> dict:
+        """A stamped statement as stored, sharded by its owner."""
+        prepared = write.prepared
+        doc = {"_id": prepared.id, "seq": seq, "owner": statement_owner(prepared.statement), "stored": prepared.stored,
+               "voided": write.voided, "voids": prepared.voids, "ref_target": prepared.ref_target,
+               "authority_key": prepared.authority_key, "terms": write.keys, "ts": timeline_time(prepared.statement),
+               "body": dumps(prepared.statement)}
+        if prepared.carries:
+            doc["carries"] = list(prepared.carries)
+        return doc
 
     def _void(self, s, target_id: str, voiding_id: str) -> None:
         """Void a stored target unless it is a voiding statement; remember the voiding for a target yet to come."""
