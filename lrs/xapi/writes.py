@@ -1,11 +1,11 @@
 """What storing a batch of statements does, decided once for every store.
 
-xAPI-Communication.md §2.1.3 and xAPI-Data.md §2.2.8: a statement re-sent with an id
-already stored is skipped when it is the same statement and is a conflict when it is not;
+A statement re-sent with an id already stored is skipped when it is the same statement
+(xAPI-Data.md §2.3.1, "Statement Comparison Requirements") and is a conflict when it is not;
 a voiding statement voids its target unless that is a voiding statement, and a statement
-arriving after its voiding statement is stored voided; a statement targeting another by
-StatementRef is found by its target's filter keys too (never by its ownership keys,
-:func:`lrs.xapi.indexing.inherited`), whichever of the two arrives first.
+arriving after its voiding statement is stored voided (§2.3.2); a statement targeting another
+by StatementRef is found by its target's filter keys too (xAPI-Communication.md §2.1.3; never
+by its ownership keys, :func:`lrs.xapi.indexing.inherited`), whichever of the two arrives first.
 
 A store looks up what it holds (:class:`Found`), asks :func:`plan_writes`, and persists
 the :class:`WritePlan` in one transaction. Statements are taken in batch order, so a
@@ -56,7 +56,7 @@ class Write:
 
     @property
     def voided(self) -> bool:
-        """A voiding statement is never voided (xAPI-Data.md §2.2.8)."""
+        """A voiding statement is never voided (xAPI-Data.md §2.3.2)."""
         return self.prepared.voids is None and self.voided_by is not None
 
 
