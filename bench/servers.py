@@ -64,7 +64,7 @@ class Server(abc.ABC):
             try:
                 requests.get(f"http://127.0.0.1:{self.port}{self.xapi_path}/about", timeout=1)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # workers still booting on a busy machine
                 time.sleep(0.2)
         raise RuntimeError(f"{self.name} did not start; see {self.log.name}")
 

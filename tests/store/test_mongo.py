@@ -20,7 +20,7 @@ from lrs.store.mongo import MongoStore, open_mongo, supports_transactions
 from lrs.xapi.query import StatementQuery
 from tests.conftest import SECRET_KEY, XAPIClient, add_credential, statement
 from tests.store.conftest import MONGODB_URI, open_backend
-from tests.store.test_contract import prepared
+from tests.store.contract import prepared
 from tests.conftest import EVERYTHING
 
 
