@@ -141,3 +141,29 @@ def test_sqlite_partial_erasure_leaves_no_term_of_the_erased_statements(tmp_path
     assert not any("ann-private-diary-entry" in t for t in terms)
     assert any(t == "actor:" + agent_key(ANN) for t in terms)  # she is still here: her identity's term stays
     assert store.conn.execute("SELECT count(*) FROM timeline").fetchone()[0] == 1
+
+
+def test_erasing_one_member_keeps_a_tools_group_statement_for_the_others(backend):
+    """A tool's statement with a Group actor is every verified member's (docs/ownership.md): erasing
+    Ann takes her out of it and keeps it in Bob's record. An anonymous group's first member may be
+    Ann (MongoDB's shard key): the statement moves, found as before."""
+    ann, bob = person(backend, "ann"), person(backend, "bob")
+    backend.add_identity(ann.id, ANN, verified_by="admin:root")
+    backend.add_identity(bob.id, BOB, verified_by="admin:root")
+    anonymous = {"objectType": "Group", "member": [ANN, BOB]}
+    named = {"objectType": "Group", "name": "study group", "mbox": "mailto:group@example.org", "member": [ANN, BOB]}
+    shared = [at("2026-03-01", actor=anonymous), at("2026-03-02", actor=named)]
+    hers = at("2026-03-03")
+    backend.store_statements([*shared, hers])
+    bobs = Reach(owners=(agent_key(BOB),))
+    assert set(listed(backend, reach=bobs)) == {s.id for s in shared}
+
+    counts = backend.erase_person(ann.id, erased_home_page=ERASED)
+
+    assert counts["statements"] == 1 and counts["statements_scrubbed"] >= 2
+    assert backend.get_statement(hers.id, reach=EVERYTHING) is None
+    assert set(listed(backend, reach=bobs)) == {s.id for s in shared}
+    for statement in shared:
+        text = backend.get_statement(statement.id, reach=bobs).json
+        assert "ann@example.org" not in text and "bob@example.org" in text and ERASED in text
+    assert backend.query_statements(StatementQuery(), 10, reach=ANNS).statements == []

@@ -23,7 +23,9 @@ class ErasureStore(abc.ABC):
         identities), attachment bodies no remaining statement carried, state and agent
         profile documents keyed by those identities, their credentials, identities,
         items (and items that refer to them, ``ref == "person:<id>"``) and the person.
-        In the statements that remain (where they were an instructor, a team member,
-        an object, an authority) each of their identifiers is replaced by an account
-        on ``erased_home_page`` with a random name. Returns counts by kind.
+        A statement they share with other owners (a tool's statement whose Group actor names
+        other members too) is not deleted: it stays theirs, scrubbed. In the statements that
+        remain (where they were an instructor, a team member, a group's member, an object, an
+        authority) each of their identifiers is replaced by an account on ``erased_home_page``
+        with a random name. Returns counts by kind.
         """

@@ -6,6 +6,7 @@ import json
 
 from lrs.store.contract.erasure import ErasureStore
 from lrs.store.mongo.connection import MongoConnection
+from lrs.store.mongo.statements import statement_owner
 from lrs.xapi.erasure import scrub
 from lrs.xapi.indexing import OWNER, index_keys
 from lrs.xapi.jsontext import dumps
@@ -29,7 +30,12 @@ class MongoErasure(MongoConnection, ErasureStore):
                 ids = [i.lower() for i in dict.fromkeys(statement_ids)]
                 selector = {"$and": [selector, {"$or": [{"_id": {"$in": ids}}, {"voids": {"$in": ids}}]}]}
             with self._thread_lock:
-                for doc in list(db.statements.find(selector, {"owner": 1, "carries": 1})):
+                for doc in list(db.statements.find(selector, {"owner": 1, "carries": 1, "terms": 1})):
+                    if any(t.startswith(OWNER) and t[len(OWNER):] not in keys for t in doc["terms"]):
+                        # a group's statement is its other members' too: theirs stays, without them
+                        self._scrub_shared(doc["_id"], doc["owner"], keys, erased_home_page)
+                        counts["statements_scrubbed"] += 1
+                        continue
                     hashes.update(doc.get("carries", ()))
                     db.statements.delete_one({"_id": doc["_id"], "owner": doc["owner"]})
                     db.statement_ids.delete_one({"_id": doc["_id"]})
@@ -58,6 +64,31 @@ class MongoErasure(MongoConnection, ErasureStore):
         counts["people"] = db.people.delete_one({"_id": person_id}).deleted_count
         self._forget_references(keys)
         return counts
+
+    def _scrub_shared(self, statement_id: str, owner: str, keys: set[str], home_page: str) -> None:
+        """Take the erased identifiers out of a statement other members own too. Its shard key
+        (``owner``) may be one of them (an anonymous group's first member): then it moves."""
+        db = self.db
+        doc = db.statements.find_one({"_id": statement_id, "owner": owner})
+        statement = scrub(json.loads(doc["body"]), keys, home_page)
+        kept = [t for t in doc["terms"] if t.split(":", 1)[-1] not in keys]
+        doc.update(body=dumps(statement), terms=list(dict.fromkeys(kept + sorted(index_keys(statement)))))
+        if owner not in keys:
+            db.statements.update_one({"_id": statement_id, "owner": owner},
+                                     {"$set": {"body": doc["body"], "terms": doc["terms"]}})
+            return
+        doc["owner"] = statement_owner(statement)
+
+        def move(session=None):
+            db.statements.delete_one({"_id": statement_id, "owner": owner}, session=session)
+            db.statements.insert_one(doc, session=session)
+            db.statement_ids.update_one({"_id": statement_id}, {"$set": {"owner": doc["owner"]}}, session=session)
+
+        if self.transactional:  # all or nothing; without transactions a crash between the steps could lose it
+            with self.client.start_session() as session:
+                session.with_transaction(move)
+        else:
+            move()
 
     def _forget_references(self, keys: set[str]) -> None:
         """After an erasure, no ``statement_ids`` entry names the person: a placeholder for a statement

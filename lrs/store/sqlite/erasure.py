@@ -30,8 +30,12 @@ class SQLiteErasure(SQLiteConnection, ErasureStore):
             seqs = self._seqs_with_terms(conn, [OWNER + k for k in keys])
             if not whole:
                 seqs = self._chosen_seqs(conn, seqs, statement_ids)
-            hashes = self._delete_statements(conn, seqs)
-            counts["statements"] = len(seqs)
+            shared = self._shared_seqs(conn, seqs, keys)
+            hashes = self._delete_statements(conn, [seq for seq in seqs if seq not in shared])
+            counts["statements"] = len(seqs) - len(shared)
+            for seq in shared:  # a group's statement is its other members' too: theirs stays, without them
+                self._scrub_statement(conn, seq, keys, erased_home_page)
+                counts["statements_scrubbed"] += 1
             if whole:
                 for seq in self._seqs_with_terms(conn, ["ragent:" + k for k in keys]):
                     self._scrub_statement(conn, seq, keys, erased_home_page)
@@ -62,6 +66,21 @@ class SQLiteErasure(SQLiteConnection, ErasureStore):
         chosen = {r[0] for r in self._rows_in(conn, "SELECT seq FROM statements WHERE id IN ({})", ids)}
         chosen |= {r[0] for r in self._rows_in(conn, "SELECT seq FROM statements WHERE voids IN ({})", ids)}
         return [seq for seq in owned if seq in chosen]
+
+    @staticmethod
+    def _shared_seqs(conn, seqs: list[int], keys: set[str]) -> set[int]:
+        """Of the person's statements, those another owner shares: a tool's statement whose Group actor
+        names other members too (docs/ownership.md). Erasing one member must not take it from them."""
+        shared = set()
+        for seq in seqs:
+            terms = conn.execute("SELECT terms FROM statements WHERE seq = ?", (seq,)).fetchone()[0]
+            ids = [int(t) for t in terms.split(",") if t]
+            owners = [r[0] for r in conn.execute(
+                f"SELECT term FROM terms WHERE id IN ({','.join('?' * len(ids))}) AND substr(term, 1, 6) = 'actor:'",
+                ids)] if ids else []
+            if any(owner[len(OWNER):] not in keys for owner in owners):
+                shared.add(seq)
+        return shared
 
     @staticmethod
     def _delete_statements(conn, seqs: list[int]) -> set[str]:
@@ -121,9 +140,11 @@ class SQLiteErasure(SQLiteConnection, ErasureStore):
         statement = scrub(json.loads(body), keys, home_page)
         kept = [t for t in old_ids if names.get(t, "").split(":", 1)[-1] not in keys]
         new_ids = list(dict.fromkeys(kept + [self._term_id(conn, term, create=True) for term in index_keys(statement)]))
-        conn.executemany("DELETE FROM statement_index WHERE term = ? AND seq = ?",
-                         [(t, seq) for t in old_ids if t not in new_ids])
+        gone = [t for t in old_ids if t not in new_ids]
+        conn.executemany("DELETE FROM statement_index WHERE term = ? AND seq = ?", [(t, seq) for t in gone])
         conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)",
                          [(t, seq) for t in new_ids])
+        if gone:  # an erased member's place in the timeline goes with their owner term
+            conn.executemany("DELETE FROM timeline WHERE term = ? AND seq = ?", [(t, seq) for t in gone])
         conn.execute("UPDATE statements SET body = ?, terms = ? WHERE seq = ?",
                      (dumps(statement), ",".join(map(str, new_ids)), seq))
