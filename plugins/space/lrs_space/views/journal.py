@@ -118,11 +118,12 @@ def shared_form(args) -> dict | None:
     if not (title or text or url):
         return None
     if not _web_address(url):
-        text, url = " ".join(part for part in (text, url) if part), ""
+        not_a_page, url = url, ""
         found = _WEB_ADDRESS.search(text)
         if found and _web_address(found.group(0).rstrip(".,;:!?)")):
             url = found.group(0).rstrip(".,;:!?)")
-            text = (text[:found.start()] + text[found.start() + len(url):]).strip()
+            text = (text[:found.start()].rstrip() + " " + text[found.start() + len(url):].lstrip(".,;:!?) ")).strip()
+        text = " ".join(part for part in (text, not_a_page) if part)
     what = title or text.split("\n", 1)[0].strip() or url
     takeaway = "" if text == what else text
     return {"what": what[:500], "link": url[:2000], "takeaway": takeaway[:10_000]}
