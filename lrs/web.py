@@ -419,7 +419,7 @@ def manifest():
     }
     add = _quick_add()
     if add:
-        body["share_target"] = {"action": add.url, "method": "GET",
+        body["share_target"] = {"action": add.url, "method": "GET", "enctype": "application/x-www-form-urlencoded",
                                 "params": {"title": "title", "text": "text", "url": "url"}}
         body["shortcuts"] = [{"name": add.title, "url": add.url}]
     response = current_app.response_class(json.dumps(body, indent=1), mimetype="application/manifest+json")

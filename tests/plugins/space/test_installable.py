@@ -36,6 +36,7 @@ def test_the_manifest_installs_the_space_and_shares_into_the_quick_add(space_app
     assert manifest["display"] == "standalone" and manifest["name"] == "Learnfolio"
     # a share only opens the quick-add with what was shared: GET, never a POST that would store
     assert manifest["share_target"] == {"action": "/space/journal", "method": "GET",
+                                        "enctype": "application/x-www-form-urlencoded",
                                         "params": {"title": "title", "text": "text", "url": "url"}}
     assert manifest["shortcuts"] == [{"name": "Add what I learned", "url": "/space/journal"}]
     sizes = set()
