@@ -408,7 +408,7 @@ def manifest():
     icon = functools.partial(url_for, "web.static")
     body = {
         "id": scope, "name": "Learnfolio", "short_name": "Learnfolio",
-        "description": "My learning record: courses, reading, people, daily work and events, in one place that is mine.",
+        "description": "My learning record: courses, reading, people, daily work and events, in one place of mine.",
         "start_url": url_for(pages.home) if pages else scope, "scope": scope, "display": "standalone",
         "background_color": "#fafaf7", "theme_color": "#1f5fa8",
         "icons": [{"src": icon(filename="icon-192.png"), "sizes": "192x192", "type": "image/png"},
@@ -422,8 +422,7 @@ def manifest():
         body["share_target"] = {"action": add.url, "method": "GET", "enctype": "application/x-www-form-urlencoded",
                                 "params": {"title": "title", "text": "text", "url": "url"}}
         body["shortcuts"] = [{"name": add.title, "url": add.url}]
-    response = current_app.response_class(json.dumps(body, indent=1), mimetype="application/manifest+json")
-    return response
+    return current_app.response_class(json.dumps(body, indent=1), mimetype="application/manifest+json")
 
 
 @bp.route("/sw.js")

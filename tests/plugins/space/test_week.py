@@ -102,8 +102,8 @@ def moodle_statements(username):
     """A Moodle site's xAPI log store, syncing a term late: a course passed with a score, a
     refresher completed, and a launch with nothing learned in it (the one Ann hides)."""
     site = "https://moodle.st-elsewhere.example"
-    course = {"contextActivities": {"grouping": [{"id": site, "definition": {"type": "http://id.tincanapi.com/activitytype/lms"}}]},
-              "language": "en-GB"}
+    lms = {"id": site, "definition": {"type": "http://id.tincanapi.com/activitytype/lms"}}
+    course = {"contextActivities": {"grouping": [lms]}, "language": "en-GB"}
     return [
         statement(username, "http://adlnet.gov/expapi/verbs/passed", "passed", f"{site}/course/view.php?id=41",
                   "Sepsis recognition and response", COURSE, days_ago(120), platform="Moodle", context=course,
@@ -286,7 +286,8 @@ def test_a_persons_week(server, playwright, chromium, tmp_path):
     mobile.goto(f"{server.url}/space/journal?{shared}")
     expect(mobile.get_by_label("What did you learn, or learn from?")).to_have_value("Safer opioid prescribing – NICE")
     expect(mobile.get_by_label("Link (optional)")).to_have_value("https://www.nice.example/guidance/ng193")
-    expect(mobile.get_by_label("What I take from it, and how I will use it")).to_have_value("Start low, review at 2 weeks")
+    expect(mobile.get_by_label("What I take from it, and how I will use it")).to_have_value(
+        "Start low, review at 2 weeks")
     docs_screenshot(mobile, "space-phone-share")
     mobile.get_by_label("How", exact=True).select_option("read")
     mobile.get_by_role("button", name="Add to my timeline").click()
@@ -342,7 +343,8 @@ def test_a_persons_week(server, playwright, chromium, tmp_path):
     expect(huddle_card).to_contain_text("Escalate a NEWS2 of 5 or more")
     # the edited entry keeps the time it happened; the hidden and the deleted are gone from view
     assert titles(ann) == ["Insulin pens: prime 2 units before every dose", "Safer opioid prescribing – NICE",
-                           "Wrote up the falls review for ward 7", "Paired with Priya on the new infusion pumps (Alaris)",
+                           "Wrote up the falls review for ward 7",
+                           "Paired with Priya on the new infusion pumps (Alaris)",
                            "Ward 7 safety huddle", "Handover checklists that work", "Nurse Talk: delegating safely",
                            "NEWS2: when to escalate", "Infection control refresher", "Sepsis recognition and response"]
     docs_screenshot(ann, "space-timeline")
@@ -494,10 +496,12 @@ def a_life_to_look_at(server) -> dict:
     shared_record = path_of(cleo.get(shared).text, r'href="(/space/shared/[^"]+/records/[^"]+)"')
     rejected = path_of(cleo.get("/space/not-accepted").text, r'href="(/space/not-accepted/[^"/]+)"')
     admin = Web(server, server.first_login["admin"]["username"], server.first_login["admin"]["password"])
-    invite = path_of(admin.post("/space/admin", {"email": ""}).text, r'<code id="invite-link">[^<]*?(/space/signup\?[^<]+)</code>')
+    invite = path_of(admin.post("/space/admin", {"email": ""}).text,
+                     r'<code id="invite-link">[^<]*?(/space/signup\?[^<]+)</code>')
     sepsis = lms[0]["id"]
     authorize = "/space/oauth/authorize?" + urllib.parse.urlencode({
-        "response_type": "code", "client_id": EXTENSION_CLIENT, "redirect_uri": f"https://{EXTENSION_ID}.chromiumapp.org/",
+        "response_type": "code", "client_id": EXTENSION_CLIENT,
+        "redirect_uri": f"https://{EXTENSION_ID}.chromiumapp.org/",
         "scope": "statements/write statements/read/mine", "state": "st4te",
         "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"})
     signed_out = {
