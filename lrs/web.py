@@ -22,9 +22,11 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+import json
 import re
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
@@ -43,8 +45,11 @@ SESSION_DAYS = 14
 SIGN_IN_KIND = "sign-in"
 SIGN_IN_MINUTES = 10
 
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; manifest-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+#: the service worker's own policy: it may fetch from this site (the static files it keeps, pages it
+#: passes through) and nothing else
+WORKER_CSP = "default-src 'none'; connect-src 'self'"
 
 #: the layout (base.html, macros.html, error.html) and its stylesheet, at /space/static/
 bp = Blueprint("web", __name__, url_prefix=PAGES, template_folder="templates", static_folder="static")
@@ -57,11 +62,17 @@ class Pages:
     home: str
     signin: str
     signout: str
+    #: the quick-add page: the layout's "+" on every page, and where "share to Learnfolio" lands
+    add: str | None = None
 
 
-def set_pages(app, *, home: str, signin: str, signout: str) -> None:
-    """Name the home, sign-in and sign-out pages (``"blueprint.view"``); one plugin does, once."""
-    app.extensions["lrs.web"] = Pages(home=home, signin=signin, signout=signout)
+def set_pages(app, *, home: str, signin: str, signout: str, add: str | None = None) -> None:
+    """Name the home, sign-in and sign-out pages (``"blueprint.view"``); one plugin does, once.
+
+    ``add``, the quick-add page, must accept ``title``, ``text`` and ``url`` in its query to
+    prefill its form (the installed app's Web Share Target sends them), and only prefill: the
+    person still confirms with the form's CSRF-protected POST."""
+    app.extensions["lrs.web"] = Pages(home=home, signin=signin, signout=signout, add=add)
 
 
 def _pages() -> Pages:
@@ -355,6 +366,83 @@ def _welcome():
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# -- installing the space as an app: the web app manifest and the service worker ---------------------
+
+
+@functools.cache
+def _static_files(folder: str) -> tuple[tuple[str, ...], str]:
+    """The layout's static files (names under /space/static/) and a digest of their contents: the
+    service worker's cache is named after it, so a changed file reaches every installed app."""
+    root = Path(folder)
+    names = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(name.encode() + b"\0" + (root / name).read_bytes())
+    return tuple(names), digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class QuickAdd:
+    endpoint: str
+    url: str
+    title: str
+
+
+def _quick_add() -> QuickAdd | None:
+    """The quick-add page (its address, and the title of its panel), when a plugin named one."""
+    pages = current_app.extensions.get("lrs.web")
+    if pages is None or not pages.add:
+        return None
+    title = next((p.title for p in panels(lrs_app().pm) if p.endpoint == pages.add), "Add")
+    return QuickAdd(pages.add, url_for(pages.add), title)
+
+
+@bp.route("/manifest.webmanifest")
+def manifest():
+    """The web app manifest: the space installs as an app whose share target is the quick-add page
+    (GET: what is shared only prefills its form)."""
+    pages = current_app.extensions.get("lrs.web")
+    scope = request.script_root + PAGES + "/"
+    icon = functools.partial(url_for, "web.static")
+    body = {
+        "id": scope, "name": "Learnfolio", "short_name": "Learnfolio",
+        "description": "My learning record: courses, reading, people, daily work and events, in one place of mine.",
+        "start_url": url_for(pages.home) if pages else scope, "scope": scope, "display": "standalone",
+        "background_color": "#fafaf7", "theme_color": "#1f5fa8",
+        "icons": [{"src": icon(filename="icon-192.png"), "sizes": "192x192", "type": "image/png"},
+                  {"src": icon(filename="icon-512.png"), "sizes": "512x512", "type": "image/png"},
+                  {"src": icon(filename="icon-512.png"), "sizes": "512x512", "type": "image/png",
+                   "purpose": "maskable"},
+                  {"src": icon(filename="icon.svg"), "sizes": "any", "type": "image/svg+xml"}],
+    }
+    add = _quick_add()
+    if add:
+        body["share_target"] = {"action": add.url, "method": "GET", "enctype": "application/x-www-form-urlencoded",
+                                "params": {"title": "title", "text": "text", "url": "url"}}
+        body["shortcuts"] = [{"name": add.title, "url": add.url}]
+    return current_app.response_class(json.dumps(body, indent=1), mimetype="application/manifest+json")
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """The service worker (scope /space/, the folder it is served from): it keeps ONLY the static
+    files in its cache, never a page, so nothing of a person stays on a shared device after they
+    sign out; when the network is gone a page is the static offline notice (docs/space.md)."""
+    names, version = _static_files(bp.static_folder)
+    body = render_template("sw.js", version=version,
+                           static=[url_for("web.static", filename=name) for name in names],
+                           offline=url_for("web.static", filename="offline.html"))
+    response = current_app.response_class(body, mimetype="text/javascript")
+    response.headers["Content-Security-Policy"] = WORKER_CSP
+    return response
+
+
+@bp.app_template_global()
+def quick_add() -> QuickAdd | None:
+    """The quick-add page for the layout's "+", or None."""
+    return _quick_add()
 
 
 def panels(pm):

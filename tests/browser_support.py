@@ -31,6 +31,13 @@ def launch(playwright, **kwargs):
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=QUIET_FLAGS, **kwargs)
 
 
+def launch_profile(playwright, user_data_dir: Path, **options):
+    """A browser with a profile of its own (a persistent context), as a person's browser is: unlike
+    the incognito-like contexts of :func:`launch`, Chromium will install web apps in it."""
+    return playwright.chromium.launch_persistent_context(str(user_data_dir), executable_path=CHROMIUM, headless=True,
+                                                         args=QUIET_FLAGS, **options)
+
+
 def launch_with_extension(playwright, user_data_dir: Path, extension_dir: Path, *, debugging_port: int | None = None):
     """A persistent context with an unpacked extension loaded (extensions need one).
 
@@ -65,4 +72,17 @@ def screenshot(page, name: str) -> Path:
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTEFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+#: where the documentation's screenshots live: the browser tests take them (docs/space.md, README)
+DOCS_IMAGES = ROOT / "docs" / "images"
+
+
+def docs_screenshot(page, name: str, *, full_page: bool = False) -> Path:
+    """A screenshot for the documentation, taken by the test run (never by hand), so the pictures
+    show the pages as they are."""
+    DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+    path = DOCS_IMAGES / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
     return path

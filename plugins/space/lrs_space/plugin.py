@@ -19,7 +19,7 @@ def add_hookspecs(pm):
 def register_routes(app):
     import lrs_space.views  # noqa: F401  (registers the pages on the blueprint)
 
-    set_pages(app, home="space.timeline", signin="space.signin", signout="space.signout")
+    set_pages(app, home="space.timeline", signin="space.signin", signout="space.signout", add="space.journal")
     return [bp]
 
 

@@ -310,3 +310,27 @@ def stacked_bars(months: list[Month], measure: str = "counts", width: int = 720,
                      "total": sum(v.values()), "segments": segments})
     return {"width": width, "height": height, "bars": bars, "peak": peak, "base": top + plot_h, "top": top,
             "left": left, "measure": measure}
+
+
+def stacked_rows(months: list[Month], measure: str = "counts", width: int = 340, row: int = 28) -> dict:
+    """The same chart for a phone: one row per month (its name, then its bar), drawn about as wide
+    as a phone's page so its text stays the size of the page's (the wide chart, shrunk, would not)."""
+    left, right, top = 76, 34, 4
+    plot_w = width - left - right
+    values = [getattr(m, measure) for m in months]
+    peak = max((sum(v.values()) for v in values), default=0) or 1
+    rows = []
+    for i, (m, v) in enumerate(zip(months, values)):
+        y, x = top + i * row, left
+        segments = []
+        for way in WAYS:
+            amount = v.get(way, 0)
+            if not amount:
+                continue
+            w = plot_w * amount / peak
+            segments.append({"way": way, "label": WAYS[way], "colour": COLOURS[way], "x": round(x, 1),
+                             "y": y + 5, "w": round(w, 1), "h": row - 10, "value": amount})
+            x += w
+        rows.append({"month": m.month, "y": y, "text_y": y + row // 2 + 5, "total": sum(v.values()),
+                     "end": round(x + 5, 1), "segments": segments})
+    return {"width": width, "height": top + len(months) * row + 4, "rows": rows, "left": left}

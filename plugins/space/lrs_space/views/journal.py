@@ -7,7 +7,9 @@ and what the person said about the entry (annotation, goal links) moves to the n
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
+from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, url_for
 
@@ -98,10 +100,40 @@ def _timestamp(day: str) -> str:
     return now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+#: a web address inside shared text (apps often send the link in ``text`` and leave ``url`` empty)
+_WEB_ADDRESS = re.compile(r"https?://[^\s<>\"]+")
+
+
+def _web_address(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not re.search(r"[\s\x00-\x1f\\]", value)
+
+
+def shared_form(args) -> dict | None:
+    """What another app shared to the installed space (Web Share Target: ``title``, ``text``,
+    ``url`` in the query) as a journal form to confirm, or None. It only fills the form: the
+    person adds it with the CSRF-protected POST, so a link someone else made stores nothing.
+    Only an http(s) address becomes the link; anything else stays text."""
+    title, text, url = ((args.get(name) or "").strip() for name in ("title", "text", "url"))
+    if not (title or text or url):
+        return None
+    if not _web_address(url):
+        not_a_page, url = url, ""
+        found = _WEB_ADDRESS.search(text)
+        if found and _web_address(found.group(0).rstrip(".,;:!?)")):
+            url = found.group(0).rstrip(".,;:!?)")
+            text = (text[:found.start()].rstrip() + " " + text[found.start() + len(url):].lstrip(".,;:!?) ")).strip()
+        text = " ".join(part for part in (text, not_a_page) if part)
+    what = title or text.split("\n", 1)[0].strip() or url
+    takeaway = "" if text == what else text
+    return {"what": what[:500], "link": url[:2000], "takeaway": takeaway[:10_000]}
+
+
 @bp.route("/journal", methods=["GET", "POST"])
 @signed_in
 def journal():
     error = None
+    shared = shared_form(request.args) if request.method == "GET" else None
     if request.method == "POST":
         try:
             statement = journal_statement(g.person, request.form)
@@ -113,8 +145,8 @@ def journal():
             error = f"The entry could not be stored: {e.message}"
         else:
             return redirect(url_for("space.record", statement_id=statement["id"], added=1))
-    return render("journal.html", error=error, verbs=JOURNAL_VERBS, ways=WAYS, form=request.form,
-                  today=dt.date.today().isoformat(), editing=None), 400 if error else 200
+    return render("journal.html", error=error, verbs=JOURNAL_VERBS, ways=WAYS, form=shared or request.form,
+                  shared=shared is not None, today=dt.date.today().isoformat(), editing=None), 400 if error else 200
 
 
 def _form_of(record) -> dict:

@@ -7,7 +7,7 @@ from flask import request
 
 from lrs import render, signed_in
 from lrs_space.people import my_records
-from lrs_space.ways import COLOURS, WAYS, by_month, stacked_bars, totals
+from lrs_space.ways import COLOURS, WAYS, by_month, stacked_bars, stacked_rows, totals
 from lrs_space.web import bp
 
 
@@ -18,5 +18,6 @@ def ways():
     months = by_month(records, months=12)
     measure = "minutes" if request.args.get("measure") == "minutes" else "counts"
     known = sum(1 for r in records if r.seconds)
-    return render("ways.html", chart=stacked_bars(months, measure), months=months, totals=totals(records),
+    return render("ways.html", chart=stacked_bars(months, measure), narrow=stacked_rows(months, measure),
+                  months=months, totals=totals(records),
                   ways=WAYS, colours=COLOURS, measure=measure, known=known, total=len(records))
