@@ -8,6 +8,7 @@ See ``../shared/BROWSER-TESTING.md`` for why the launch looks like this.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,8 +82,12 @@ DOCS_IMAGES = ROOT / "docs" / "images"
 
 def docs_screenshot(page, name: str, *, full_page: bool = False) -> Path:
     """A screenshot for the documentation, taken by the test run (never by hand), so the pictures
-    show the pages as they are."""
-    DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
-    path = DOCS_IMAGES / f"{name}.png"
+    show the pages as they are. Every run writes it to test-artefacts/; ``LRS_DOCS_IMAGES=1 make test``
+    also replaces the one in docs/images/ (dates in it move with the day, so not on every run)."""
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTEFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
+    if os.environ.get("LRS_DOCS_IMAGES") == "1":
+        DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_IMAGES / path.name)
     return path
