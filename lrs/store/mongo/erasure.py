@@ -41,14 +41,7 @@ class MongoErasure(MongoConnection, ErasureStore):
                     db.statement_ids.delete_one({"_id": doc["_id"]})
                     counts["statements"] += 1
                 if whole:
-                    for doc in list(db.statements.find({"terms": {"$in": ["ragent:" + k for k in keys]}},
-                                                       {"owner": 1, "body": 1, "terms": 1})):
-                        statement = scrub(json.loads(doc["body"]), keys, erased_home_page)
-                        kept = [t for t in doc["terms"] if t.split(":", 1)[-1] not in keys]
-                        terms = list(dict.fromkeys(kept + sorted(index_keys(statement))))
-                        db.statements.update_one({"_id": doc["_id"], "owner": doc["owner"]},
-                                                 {"$set": {"body": dumps(statement), "terms": terms}})
-                        counts["statements_scrubbed"] += 1
+                    counts["statements_scrubbed"] += self._scrub_mentions(keys, erased_home_page)
             for sha2 in hashes:  # a body no remaining statement carried is readable by no one: gone
                 if db.statements.find_one({"carries": sha2}, {"_id": 1}) is None:
                     counts["attachments"] += db.attachments.delete_one({"_id": sha2}).deleted_count
@@ -64,6 +57,20 @@ class MongoErasure(MongoConnection, ErasureStore):
         counts["people"] = db.people.delete_one({"_id": person_id}).deleted_count
         self._forget_references(keys)
         return counts
+
+    def _scrub_mentions(self, keys: set[str], home_page: str) -> int:
+        """Replace the erased identifiers in the statements that remain (an instructor, a member of a
+        team, an object, an authority): how many."""
+        db, count = self.db, 0
+        for doc in list(db.statements.find({"terms": {"$in": ["ragent:" + k for k in keys]}},
+                                           {"owner": 1, "body": 1, "terms": 1})):
+            statement = scrub(json.loads(doc["body"]), keys, home_page)
+            kept = [t for t in doc["terms"] if t.split(":", 1)[-1] not in keys]
+            terms = list(dict.fromkeys(kept + sorted(index_keys(statement))))
+            db.statements.update_one({"_id": doc["_id"], "owner": doc["owner"]},
+                                     {"$set": {"body": dumps(statement), "terms": terms}})
+            count += 1
+        return count
 
     def _scrub_shared(self, statement_id: str, owner: str, keys: set[str], home_page: str) -> None:
         """Take the erased identifiers out of a statement other members own too. Its shard key
