@@ -67,6 +67,8 @@ class Config:
     #: SQLite's synchronous setting: FULL syncs every commit to disk (survives power loss);
     #: NORMAL syncs at checkpoints only (survives a crash of the LRS, not of the machine)
     sqlite_synchronous: str = "FULL"
+    #: bytes of the SQLite file read through a memory map (``PRAGMA mmap_size``); 0: read() calls
+    sqlite_mmap_bytes: int = 0
     #: largest attachment part accepted, in bytes (413 above it)
     max_attachment_bytes: int = 10 * 1024 * 1024
     #: most statements accepted in one POST
@@ -165,6 +167,7 @@ class Config:
             max_body_bytes=_int("LRS_MAX_BODY_BYTES", cls.max_body_bytes),
             max_batch=_int("LRS_MAX_BATCH", cls.max_batch),
             sqlite_synchronous=env.get("LRS_SQLITE_SYNCHRONOUS", cls.sqlite_synchronous).upper(),
+            sqlite_mmap_bytes=_int("LRS_SQLITE_MMAP", cls.sqlite_mmap_bytes),
             default_xapi_version=env.get("LRS_DEFAULT_XAPI_VERSION", cls.default_xapi_version),
             max_attachment_bytes=_int("LRS_MAX_ATTACHMENT_BYTES", cls.max_attachment_bytes),
             default_limit=_int("LRS_DEFAULT_LIMIT", cls.default_limit),
