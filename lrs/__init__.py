@@ -84,6 +84,9 @@ _PUBLIC = {
     "Identity": "lrs.store.base",
     "StoredStatement": "lrs.store.base",
     "StatementPage": "lrs.store.base",
+    # for a store backend's author (register_stores): what the domain decides, the store persists
+    "PreparedStatement": "lrs.xapi.statements",
+    "plan_writes": "lrs.xapi.writes",
     # storing statements: the one path every statement takes
     "save_statements": "lrs.ingest",
     "save_batch": "lrs.ingest",

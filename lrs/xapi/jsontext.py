@@ -1,12 +1,15 @@
 """Reading JSON from clients strictly: one value, valid UTF-8, no duplicate keys,
 no NaN or Infinity (nor numbers too large for a double), no lone surrogates, at most
-:data:`MAX_DEPTH` levels of nesting. Anything else is a 400, never a 500."""
+:data:`MAX_DEPTH` levels of nesting. Anything else is a 400, never a 500. And writing
+it as the stores keep it (:func:`dumps`)."""
 
 from __future__ import annotations
 
 import json
 import math
 import re
+
+import orjson
 
 from lrs.errors import BadRequest
 
@@ -91,3 +94,11 @@ def parse_json(data: bytes | str, *, location: str = "body"):
         raise BadRequest("the JSON is nested too deeply", location=location) from None
     except ValueError as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}", location=location) from None
+
+
+def dumps(value) -> str:
+    """Compact JSON text, as stores keep statements; orjson for speed, the stdlib for integers beyond 64 bits."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -132,7 +132,7 @@ def test_retired_terms_are_not_reused_by_another_process(tmp_path):
     index new statements under them, or queries would miss those statements."""
     from lrs.store.sqlite import SQLiteStore
     from lrs.xapi.query import StatementQuery
-    from tests.store.test_contract import prepared
+    from tests.store.contract import prepared
 
     verb = {"id": "http://example.org/verbs/only-she-used-it"}
     her = {"mbox": f"mailto:{EMAIL}"}
@@ -162,7 +162,7 @@ def test_erasure_leaves_nothing_in_the_mongodb_collections_mongomock_only():
 
     from lrs.store.mongo import MongoStore
     from lrs.xapi.agents import agent_key
-    from tests.store.test_contract import prepared
+    from tests.store.contract import prepared
 
     store = MongoStore(mongomock.MongoClient(), "erasure", transactions=False)
     store.initialise()

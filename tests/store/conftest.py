@@ -1,7 +1,9 @@
-"""The storage contract runs against every backend available here.
+"""The storage contract runs against every backend available here, part by part
+(test_contract_<part>.py; what they share is in tests/store/contract.py).
 
 SQLite always. MongoDB's query translation against mongomock always (its
-non-transactional path: mongomock has no sessions); a real MongoDB server too when
+non-transactional path: mongomock has no sessions; a mock, so it shows the store's
+code at work, never what a MongoDB server does); a real MongoDB server too when
 LRS_TEST_MONGODB_URI points at one (each test gets a database of its own, dropped after).
 """
 
@@ -35,6 +37,20 @@ def open_backend(name: str, tmp_path):
 
 @pytest.fixture(params=BACKENDS)
 def backend(request, tmp_path):
+    store = open_backend(request.param, tmp_path)
+    store.initialise()
+    yield store
+    if request.param == "mongodb":
+        store.client.drop_database(store.db.name)
+    store.close()
+
+
+#: where real concurrency exists: races run only on these (mongomock has none: a race on it would prove nothing)
+REAL = ["sqlite"] + (["mongodb"] if MONGODB_URI else [])
+
+
+@pytest.fixture(params=REAL)
+def real_backend(request, tmp_path):
     store = open_backend(request.param, tmp_path)
     store.initialise()
     yield store

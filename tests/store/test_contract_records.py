@@ -1,10 +1,13 @@
-"""The storage contract for a person's records in timestamp order (the space's timeline) and for
-erasing chosen statements of a person, on every backend (MongoDB: mongomock only, here)."""
+"""The statements part, one person's records: found by whom they belong to, in the order they
+were stored and in the order the learning happened (timestamp order, the space's timeline).
+
+On every backend: SQLite; MongoDB's code on mongomock (a mock of MongoDB,
+not a server: it proves the store's code, never what a server does); a real MongoDB when
+LRS_TEST_MONGODB_URI is set (tests/store/conftest.py)."""
 
 from __future__ import annotations
 
-import hashlib
-import sqlite3
+import json
 
 import pytest
 
@@ -13,14 +16,15 @@ from lrs.store.sqlite import SQLiteStore
 from lrs.xapi.agents import agent_key
 from lrs.xapi.query import StatementQuery, parse_position
 from tests.conftest import EVERYTHING
-from tests.store.test_contract import VOIDED, prepared
-from tests.store.test_contract_people import ERASED, Part, with_attachment
+from tests.store.contract import VOIDED, by, prepared
+
 
 ANN = {"mbox": "mailto:ann@example.org", "name": "Ann"}
 ANN_WORK = {"account": {"homePage": "https://lms.example.org", "name": "ann.smith"}}
 BOB = {"mbox": "mailto:bob@example.org", "name": "Bob"}
 ANNS = Reach(owners=(agent_key(ANN),))
 READ = "https://w3id.org/xapi/adl/verbs/read"
+ANN_ACCOUNT = {"account": {"homePage": "https://learnfolio.example/people", "name": "ann"}}
 
 
 def at(day: str, actor=ANN, **extra):
@@ -43,6 +47,31 @@ def walk(backend, limit, reach=ANNS, **query):
         page = backend.query_statements(StatementQuery.from_cursor(page.more), limit, reach=reach)
         pages.append([s.id for s in page.statements])
     return pages
+
+
+def test_owners_query_finds_actor_and_group_members(backend):
+    mine = by(ANN)
+    in_group = by({"objectType": "Group", "name": "team", "member": [ANN_ACCOUNT, BOB]})
+    theirs = by(BOB)
+    mentions_me = by(BOB, context={"instructor": ANN})
+    backend.store_statements([mine, in_group, theirs, mentions_me])
+    reach = Reach(owners=(agent_key(ANN), agent_key(ANN_ACCOUNT)))
+    page = backend.query_statements(StatementQuery(), 10, reach=reach)
+    assert sorted(s.id for s in page.statements) == sorted([mine.id, in_group.id])
+    assert backend.query_statements(StatementQuery(), 10, reach=Reach(owners=())).statements == []
+    nobody = Reach(owners=("Agent|mbox|mailto:nobody@x",))
+    assert backend.query_statements(StatementQuery(), 10, reach=nobody).statements == []
+
+
+def test_owners_paging_never_leaves_the_owner(backend):
+    backend.store_statements([by(ANN) for _ in range(5)] + [by(BOB) for _ in range(5)])
+    reach = Reach(owners=(agent_key(ANN),))
+    page = backend.query_statements(StatementQuery(), 2, reach=reach)
+    seen = [s.id for s in page.statements]
+    while page.more:
+        page = backend.query_statements(StatementQuery.from_cursor(page.more), 2, reach=reach)
+        seen += [s.id for s in page.statements]
+    assert len(seen) == 5 and all(json.loads(backend.get_statement(i, reach=EVERYTHING).json)["actor"]["name"] == "Ann" for i in seen)
 
 
 def test_newest_learning_first_whatever_order_it_was_stored_in(backend):
@@ -156,86 +185,3 @@ def test_the_timeline_survives_a_copy_to_another_backend(backend, tmp_path):
     target.initialise()
     migrate(backend, target)
     assert listed(target) == listed(backend) == [statements[0].id, statements[2].id, statements[1].id]
-
-
-def test_sqlite_store_of_schema_3_gets_its_timeline(tmp_path):
-    path = tmp_path / "old.sqlite3"
-    store = SQLiteStore(path)
-    store.initialise()
-    older, newer = at("2025-12-01"), at("2026-01-01")
-    store.store_statements([newer, older])
-    store.close()
-    conn = sqlite3.connect(path)
-    conn.execute("DELETE FROM timeline")
-    conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
-    conn.commit()
-    conn.close()
-    old = SQLiteStore(path)
-    old.initialise()
-    assert listed(old) == [newer.id, older.id]
-    assert old.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "4"
-
-
-# -- erasing chosen statements of a person (the same path as erasing the person) ---------------------
-
-
-def test_erasing_chosen_statements_takes_only_those_of_hers(backend):
-    ann, bob = backend.add_person("ann", "hash"), backend.add_person("bob", "hash")
-    backend.add_identity(ann.id, ANN, verified_by="signup")
-    backend.add_identity(bob.id, BOB, verified_by="signup")
-    gone, stays, bobs = at("2026-01-01"), at("2026-01-02"), at("2026-01-03", actor=BOB)
-    mentions = at("2026-01-04", actor=BOB, context={"instructor": ANN})
-    backend.store_statements([gone, stays, bobs, mentions])
-
-    counts = backend.erase_person(ann.id, erased_home_page=ERASED, statement_ids=[gone.id.upper(), bobs.id])
-
-    assert counts["statements"] == 1 and counts["statements_scrubbed"] == 0 and counts["people"] == 0
-    assert backend.get_statement(gone.id, reach=EVERYTHING) is None
-    assert backend.get_statement(bobs.id, reach=EVERYTHING) is not None      # not hers: never erased by her
-    assert "ann@example.org" in backend.get_statement(mentions.id, reach=EVERYTHING).json  # nothing scrubbed
-    assert listed(backend) == [stays.id]
-    assert backend.get_person("ann") is not None and backend.identity_owner(agent_key(ANN)) == ann.id
-
-
-def test_erasing_an_edited_record_takes_its_history(backend):
-    ann = backend.add_person("ann", "hash")
-    backend.add_identity(ann.id, ANN, verified_by="signup")
-    first = at("2026-01-01")
-    backend.store_statements([first])
-    voiding = prepared(actor=ANN, verb={"id": VOIDED}, object={"objectType": "StatementRef", "id": first.id})
-    second = at("2026-01-01", context={"statement": {"objectType": "StatementRef", "id": first.id}})
-    backend.store_statements([voiding, second])
-    counts = backend.erase_person(ann.id, erased_home_page=ERASED, statement_ids=[first.id, second.id])
-    assert counts["statements"] == 3  # both versions and the voiding statement between them
-    for statement_id in (first.id, second.id, voiding.id):
-        assert backend.get_statement(statement_id, reach=EVERYTHING) is None
-        assert backend.get_statement(statement_id, reach=EVERYTHING, voided=True) is None
-    assert backend.statement_count() == 0
-
-
-def test_erasing_chosen_statements_keeps_bodies_others_carried(backend):
-    ann = backend.add_person("ann", "hash")
-    backend.add_identity(ann.id, ANN, verified_by="signup")
-    slides, only_hers = Part(b"shared slides"), Part(b"ann's certificate")
-    anns, shared = with_attachment(ANN, slides)
-    bobs, _ = with_attachment(BOB, slides)
-    certificate, own = with_attachment(ANN, only_hers)
-    backend.store_statements([anns, bobs, certificate], {shared: slides, own: only_hers})
-    counts = backend.erase_person(ann.id, erased_home_page=ERASED, statement_ids=[anns.id, certificate.id])
-    assert counts["statements"] == 2 and counts["attachments"] == 1
-    assert shared in backend.get_attachments([bobs.id], reach=EVERYTHING)
-    assert own == hashlib.sha256(only_hers.content).hexdigest()
-
-
-def test_sqlite_partial_erasure_leaves_no_term_of_the_erased_statements(tmp_path):
-    store = SQLiteStore(tmp_path / "s.sqlite3")
-    store.initialise()
-    ann = store.add_person("ann", "hash")
-    store.add_identity(ann.id, ANN, verified_by="signup")
-    secret = at("2026-01-01", object={"id": "https://example.org/ann-private-diary-entry"})
-    store.store_statements([secret, at("2026-01-02")])
-    store.erase_person(ann.id, erased_home_page=ERASED, statement_ids=[secret.id])
-    terms = [r[0] for r in store.conn.execute("SELECT term FROM terms")]
-    assert not any("ann-private-diary-entry" in t for t in terms)
-    assert any(t == "actor:" + agent_key(ANN) for t in terms)  # she is still here: her identity's term stays
-    assert store.conn.execute("SELECT count(*) FROM timeline").fetchone()[0] == 1

@@ -1,0 +1,93 @@
+"""Credentials in SQLite, with reads reused for a few seconds: a key is checked on every request."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from lrs.auth.credentials import Credential
+from lrs.errors import StoreUnavailable
+from lrs.files import open_private
+from lrs.store.contract.credentials import CredentialStore
+from lrs.store.sqlite.connection import SQLiteConnection
+
+
+class SQLiteCredentials(SQLiteConnection, CredentialStore):
+    """The credentials part."""
+
+    _CREDENTIAL_COLUMNS = "key, name, scopes, authority, person_id, created, revoked, last_used, secret_hash"
+
+    @staticmethod
+    def _credential(row) -> Credential:
+        key, name, scopes, authority, person_id, created, revoked, last_used, secret_hash = row
+        return Credential(key=key, name=name, scopes=tuple(json.loads(scopes)), authority=json.loads(authority),
+                          person_id=person_id, created=created, revoked=revoked, last_used=last_used,
+                          secret_hash=secret_hash)
+
+    def add_credential(self, credential: Credential) -> None:
+        with self._write() as conn:
+            conn.execute(
+                f"INSERT INTO credentials ({self._CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (credential.key, credential.name, json.dumps(list(credential.scopes)),
+                 json.dumps(credential.authority), credential.person_id, credential.created,
+                 credential.revoked, credential.last_used, credential.secret_hash),
+            )
+
+    #: how long a credential read is reused at most (seconds; it keeps ``last_used`` fresh too)
+    CREDENTIAL_CACHE_SECONDS = 5.0
+
+    def _credentials_version(self) -> int:
+        """Grows whenever a credential is revoked or deleted, by any process: the size of the file
+        ``<store>-credentials``, one byte longer each time. A cached read made before is not reused."""
+        if self.path == ":memory:":
+            return self._credentials_changes
+        try:
+            return os.stat(self.path + "-credentials").st_size
+        except FileNotFoundError:
+            return 0
+
+    def _credentials_changed(self) -> None:
+        """After a revocation or deletion has committed: no process reuses an earlier read."""
+        self._credentials_changes += 1
+        if self.path != ":memory:":
+            with open_private(self.path + "-credentials", "ab") as stamp:
+                stamp.write(b".")
+
+    def get_credential(self, key: str) -> Credential | None:
+        version = self._credentials_version()  # before reading: a change after it makes the read stale
+        cached = self._credentials.get(key)
+        now = time.monotonic()
+        if cached is not None and cached[1] > now and cached[2] == version:
+            return cached[0]
+        row = self.conn.execute(
+            f"SELECT {self._CREDENTIAL_COLUMNS} FROM credentials WHERE key = ?", (key,)
+        ).fetchone()
+        credential = self._credential(row) if row else None
+        if credential is not None:
+            if len(self._credentials) >= 10_000:
+                self._credentials.clear()
+            self._credentials[key] = (credential, now + self.CREDENTIAL_CACHE_SECONDS, version)
+        return credential
+
+    def list_credentials(self, person_id: int | None = None) -> list[Credential]:
+        sql = f"SELECT {self._CREDENTIAL_COLUMNS} FROM credentials"
+        params: tuple = ()
+        if person_id is not None:
+            sql += " WHERE person_id = ?"
+            params = (person_id,)
+        return [self._credential(r) for r in self.conn.execute(sql + " ORDER BY created", params)]
+
+    def revoke_credential(self, key: str, when: str) -> bool:
+        with self._write() as conn:
+            cur = conn.execute("UPDATE credentials SET revoked = ? WHERE key = ? AND revoked IS NULL", (when, key))
+        self._credentials_changed()
+        return cur.rowcount == 1
+
+    def touch_credential(self, key: str, when: str) -> None:
+        try:
+            with self._write() as conn:
+                conn.execute("UPDATE credentials SET last_used = ? WHERE key = ?", (when, key))
+        except StoreUnavailable:
+            pass  # a busy store must not fail a request over bookkeeping
+        self._credentials.pop(key, None)

@@ -1,0 +1,158 @@
+"""Storing statements in SQLite: the JSON text as it will be sent back, beside index rows of
+(term, seq) built from :func:`lrs.xapi.indexing.index_keys`, so every query filter is an index
+range scan in storage order, and the timeline of each owner's records.
+
+What a batch does (a resend, a conflict, a voiding, a StatementRef) is decided by
+:func:`lrs.xapi.writes.plan_writes`; this module looks up what it needs and persists the plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from lrs.store.contract.statements import StatementStore
+from lrs.store.sqlite.connection import _now
+from lrs.store.sqlite.queries import SQLiteStatementReads
+from lrs.xapi.activities import adds_nothing, merge_activity
+from lrs.xapi.formats import needs_downgrade
+from lrs.xapi.indexing import OWNER, timeline_time
+from lrs.xapi.jsontext import dumps
+from lrs.xapi.statements import PreparedStatement
+from lrs.xapi.writes import Found, WritePlan, plan_writes
+
+
+class SQLiteStatements(SQLiteStatementReads, StatementStore):
+    """The statements part: writing here, reading in :mod:`lrs.store.sqlite.queries`."""
+
+    def store_statements(self, statements: list[PreparedStatement], attachments: dict | None = None) -> list[str]:
+        with self._write() as conn:
+            self._check_terms_cache(conn)
+            for sha2, part in (attachments or {}).items():
+                conn.execute("INSERT OR IGNORE INTO attachments (sha2, content_type, content) VALUES (?, ?, ?)",
+                             (sha2, part.content_type, part.content))
+            plan = plan_writes(statements, self._found(conn, statements))
+            term_ids = self._persist(conn, plan, self._moment(conn))
+        self._remember_terms(term_ids)
+        return [write.id for write in plan.writes]
+
+    @staticmethod
+    def _moment(conn) -> dt.datetime:
+        """Now, or the last ``stored`` if this clock is behind it: ``stored`` never goes backwards."""
+        moment = _now()
+        last = conn.execute("SELECT stored FROM statements ORDER BY seq DESC LIMIT 1").fetchone()
+        if last and moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") < last[0]:
+            moment = dt.datetime.strptime(last[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
+        return moment
+
+    def _found(self, conn, statements: list[PreparedStatement]) -> Found:
+        """What the write rules need to know of the stored statements: one query each for the whole batch."""
+        ids = [prepared.id for prepared in statements]
+        referrers: dict[str, list[str]] = {}
+        for referrer, target in self._rows_in(conn, "SELECT id, ref_target FROM statements WHERE ref_target IN ({})",
+                                              ids):
+            referrers.setdefault(target, []).append(referrer)
+        targets = list(dict.fromkeys(p.ref_target for p in statements if p.ref_target))
+        return Found(
+            statements=dict(self._rows_in(conn, "SELECT id, body FROM statements WHERE id IN ({})", ids)),
+            voided_by={target: voiding for voiding, target in self._rows_in(
+                conn, "SELECT id, voids FROM statements WHERE voids IN ({})", ids)},
+            referrers=referrers,
+            targets=self._keys_of(conn, targets) if targets else {})
+
+    def _keys_of(self, conn, statement_ids: list[str]) -> dict[str, list[str]]:
+        """The index keys of those of the statements that are stored, in the order they were indexed."""
+        rows = [(sid, [int(t) for t in terms.split(",") if t]) for sid, terms in self._rows_in(
+            conn, "SELECT id, terms FROM statements WHERE id IN ({})", statement_ids)]
+        names = dict(self._rows_in(conn, "SELECT id, term FROM terms WHERE id IN ({})",
+                                   list({t for _, term_ids in rows for t in term_ids})))
+        return {sid: [names[t] for t in term_ids if t in names] for sid, term_ids in rows}
+
+    def _persist(self, conn, plan: WritePlan, moment: dt.datetime) -> dict[str, int]:
+        """Write what the plan decided; returns the term ids it used."""
+        used: dict[str, int] = {}
+        index_rows = self._persist_stored(conn, plan, used)
+        carried_rows: list[tuple[int, str]] = []
+        timeline_rows: list[tuple[int, str, int]] = []
+        definitions: list[dict] = []  # of the statements stored, in order: merged once per batch
+        v2_context = False  # whether one has context.contextAgents/contextGroups (may_hold_2_0_context)
+        for write in plan.writes:
+            prepared = write.prepared
+            prepared.stamp(moment)
+            body = dumps(prepared.statement)
+            v2_context = v2_context or needs_downgrade(body)
+            ids = self._term_ids(conn, write.keys, used)
+            seq = conn.execute(
+                "INSERT INTO statements (id, stored, voided, voids, ref_target, authority_key, terms, body)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+                (prepared.id, prepared.stored, int(write.voided), prepared.voids, prepared.ref_target,
+                 prepared.authority_key, ",".join(map(str, ids)), body),
+            ).fetchone()[0]
+            index_rows.extend((term_id, seq) for term_id in ids)
+            carried_rows.extend((seq, sha2) for sha2 in prepared.carries)
+            if prepared.voids is None and not write.voided:
+                ts = timeline_time(prepared.statement)
+                timeline_rows.extend((used[key], ts, seq) for key in write.keys if key.startswith(OWNER))
+            definitions.extend(prepared.definitions)
+        conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)", index_rows)
+        conn.executemany("INSERT OR IGNORE INTO timeline (term, ts, seq) VALUES (?, ?, ?)", timeline_rows)
+        if carried_rows:
+            conn.executemany("INSERT OR IGNORE INTO statement_attachments (seq, sha2) VALUES (?, ?)", carried_rows)
+        if definitions:
+            self._define_activities(conn, definitions)
+        if v2_context:
+            conn.execute("UPDATE meta SET value = '1' WHERE key = 'v2_context' AND value = '0'")
+        return used
+
+    def _persist_stored(self, conn, plan: WritePlan, used: dict[str, int]) -> list[tuple[int, int]]:
+        """The plan's changes to statements stored before: voided, or inheriting the keys of the one they
+        target (which arrived after them); returns the index rows to add."""
+        for target in plan.voids:
+            conn.execute("UPDATE statements SET voided = 1 WHERE id = ? AND voids IS NULL", (target,))
+            self._unlist(conn, target)
+        index_rows: list[tuple[int, int]] = []
+        for referrer, keys in plan.inherits.items():
+            seq, terms = conn.execute("SELECT seq, terms FROM statements WHERE id = ?", (referrer,)).fetchone()
+            inherited = self._term_ids(conn, keys, used)
+            merged = list(dict.fromkeys([int(t) for t in terms.split(",") if t] + inherited))
+            conn.execute("UPDATE statements SET terms = ? WHERE seq = ?", (",".join(map(str, merged)), seq))
+            index_rows.extend((term_id, seq) for term_id in inherited)
+        return index_rows
+
+    def _term_ids(self, conn, keys: list[str], used: dict[str, int]) -> list[int]:
+        """The term ids of index keys, made for new ones, and remembered in ``used``."""
+        for key in keys:
+            if key not in used:
+                used[key] = self._term_id(conn, key, create=True)
+        return [used[key] for key in keys]
+
+    @staticmethod
+    def _unlist(conn, statement_id: str) -> None:
+        """Take a statement that is voided off the timeline."""
+        row = conn.execute("SELECT seq, terms, body FROM statements WHERE id = ? AND voids IS NULL",
+                           (statement_id,)).fetchone()
+        if row is not None:
+            unlist_seq(conn, *row)
+
+    def _define_activities(self, conn, activities: list[dict]) -> None:
+        """Merge definitions in order: each activity read and written once, only when it changes."""
+        by_id: dict[str, list[dict]] = {}
+        for activity in activities:
+            by_id.setdefault(activity["id"], []).append(activity)
+        for activity_id, incoming in by_id.items():
+            row = conn.execute("SELECT body FROM activities WHERE activity_id = ?", (activity_id,)).fetchone()
+            existing = current = json.loads(row[0]) if row else None
+            for activity in incoming:
+                if not adds_nothing(current, activity):
+                    current = merge_activity(current, activity)
+            if current == existing:
+                continue
+            conn.execute("INSERT OR REPLACE INTO activities (activity_id, body) VALUES (?, ?)",
+                         (activity_id, dumps(current)))
+
+
+def unlist_seq(conn, seq: int, terms: str, body: str) -> None:
+    """Delete a statement's rows from the timeline (it is voided, or erased)."""
+    ts = timeline_time(json.loads(body))
+    conn.executemany("DELETE FROM timeline WHERE term = ? AND ts = ? AND seq = ?",
+                     [(int(t), ts, seq) for t in terms.split(",") if t])
