@@ -65,9 +65,9 @@ class Server(abc.ABC):
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
-                requests.get(f"http://127.0.0.1:{self.port}{self.xapi_path}/about", timeout=1)
+                requests.get(f"http://127.0.0.1:{self.port}{self.xapi_path}/about", timeout=5)
                 return self
-            except (requests.ConnectionError, requests.Timeout):  # workers still booting on a busy machine
+            except requests.RequestException:  # not listening yet, or its first answer is slow
                 time.sleep(0.2)
         raise RuntimeError(f"{self.name} did not start; see {self.log.name}")
 

@@ -143,9 +143,10 @@ class Config:
     disable_plugins: tuple[str, ...] = ()
     #: when set, only these entry-point plugins are loaded (built-ins always load unless disabled)
     load_plugins: tuple[str, ...] | None = None
-    #: seconds an idle keep-alive connection is kept open by ``lrs serve`` (0: none)
+    #: 0: ``lrs serve`` keeps no connection open after its answer; otherwise keep-alive (an idle connection
+    #: is closed after ``header_timeout``, a busy one after 10 s of use: lrs/rsgi.py)
     keepalive: int = 2
-    #: gunicorn's access log: "" none, "-" stderr, or a file
+    #: the HTTP server's access log: "" none, "-" stderr, or a file
     access_log: str = ""
     #: where the workers of ``lrs serve`` keep their metrics (set by ``lrs serve`` itself)
     metrics_dir: str = ""

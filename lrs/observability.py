@@ -47,7 +47,7 @@ class Metrics:
     #: refused requests kept for their credential's owner (lrs/rejected.py), and kept ones removed
     rejected_kept: Any = None
     rejected_removed: Any = None
-    #: the folder where gunicorn's workers keep their counters (summed by /metrics), or ""
+    #: the folder where the server's workers keep their counters (summed by /metrics), or ""
     multiprocess_dir: str = ""
 
     @classmethod

@@ -1,4 +1,4 @@
-"""End to end: `lrs init` and `lrs serve` as an operator runs them (gunicorn, several
+"""End to end: `lrs init` and `lrs serve` as an operator runs them (Granian, several
 workers on one SQLite file), spoken to over real HTTP."""
 
 from __future__ import annotations
