@@ -211,6 +211,24 @@ class _Closing:
         self.result.close()
 
 
+def end_with_parent() -> None:
+    """Tie this worker's life to ``lrs serve``'s main process: when it goes away, however it goes
+    (SIGQUIT, SIGKILL, a crash), the kernel ends the worker too, as gunicorn's workers end
+    themselves. Without it a worker would go on serving the port alone, with no one to stop it."""
+    import ctypes
+    import os
+    import signal
+
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG (Linux); elsewhere nothing happens
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the main process went away before the tie was made
+        os._exit(1)
+
+
 #: the configuration and threads ``lrs serve`` chose, inherited by the workers it forks
 SERVING: tuple[Config, int] | None = None
 
@@ -222,6 +240,8 @@ def app() -> Bridge:
     from lrs.files import private_process
 
     private_process()
+    if SERVING is not None:
+        end_with_parent()
     config, threads = SERVING or (Config.from_env(), 4)
     # xAPI reads on SQLite are CPU only (WAL readers never wait): answered in the event loop; on MongoDB
     # a read waits on the network, so it takes a thread like everything else

@@ -11,6 +11,9 @@ docs/performance.md.
 
 from __future__ import annotations
 
+import os
+import signal
+
 
 def _logging(access_log: str) -> dict | None:
     """Granian's logging configuration: its access log to a file, when LRS_ACCESS_LOG names one."""
@@ -24,10 +27,17 @@ def _logging(access_log: str) -> dict | None:
     }
 
 
+def _quick_shutdown(signum, frame):
+    """SIGQUIT: stop at once, as gunicorn's quick shutdown did (no graceful wait). The workers end
+    with this process (lrs.rsgi.end_with_parent); what they had acknowledged is on disk already."""
+    os._exit(0)
+
+
 def serve(config, *, host: str, port: int, workers: int, threads: int) -> None:
-    """Serve until stopped (SIGINT/SIGTERM): ``workers`` processes, each answering xAPI reads in
-    its event loop and everything else in ``threads`` threads (lrs/rsgi.py). The workers are forked
-    from this process, so they keep the umask ``lrs`` set (lrs/files.py)."""
+    """Serve until stopped (SIGINT/SIGTERM: gracefully; SIGQUIT: at once): ``workers`` processes,
+    each answering xAPI reads in its event loop and everything else in ``threads`` threads
+    (lrs/rsgi.py). The workers are forked from this process, so they keep the umask ``lrs`` set
+    (lrs/files.py), and end when it ends."""
     from granian.constants import HTTPModes, Interfaces, Loops
     from granian.http import HTTP1Settings
     from granian.server import Server as Granian
@@ -35,6 +45,7 @@ def serve(config, *, host: str, port: int, workers: int, threads: int) -> None:
     from lrs import rsgi
 
     rsgi.SERVING = (config, threads)  # the forked workers build the app from it (lrs.rsgi.app)
+    signal.signal(signal.SIGQUIT, _quick_shutdown)
     dictconfig = _logging(config.access_log)
     Granian(
         "lrs.rsgi:app", factory=True, address=host, port=port, interface=Interfaces.RSGI, workers=workers,
