@@ -16,7 +16,7 @@ BATCH = 100
 def ensure_dataset(count: int, seed: int = 42, progress=print) -> tuple[Path, dict]:
     """Batches for ``count`` statements and facts the workloads query by."""
     CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"statements-v2-seed{seed}-{count}.jsonl"
+    path = dataset_path(count, seed)
     meta_path = path.with_suffix(".meta.json")
     if path.exists() and meta_path.exists():
         return path, json.loads(meta_path.read_text())
@@ -32,7 +32,7 @@ def ensure_dataset(count: int, seed: int = 42, progress=print) -> tuple[Path, di
                 ids.append([done, batch[0]["id"]])
                 agents.append(batch[0]["actor"])
             if done and done % 100_000 == 0:
-                progress(f"  generated {done:,} statements")
+                progress(f"  generated {done:,} statements", flush=True)
     tmp.rename(path)
     meta = {
         "count": count, "seed": seed, "statement_ids": ids,  # [position in the dataset, id]
@@ -45,6 +45,10 @@ def ensure_dataset(count: int, seed: int = 42, progress=print) -> tuple[Path, di
     }
     meta_path.write_text(json.dumps(meta))
     return path, meta
+
+
+def dataset_path(count: int, seed: int = 42) -> Path:
+    return CACHE / f"statements-v2-seed{seed}-{count}.jsonl"
 
 
 def batches(path: Path, start: int = 0, stop: int | None = None):

@@ -15,6 +15,8 @@ import asyncio
 import json
 import random
 import resource
+import shutil
+import subprocess
 import sys
 import time
 import uuid
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.dataset import BATCH, batches, ensure_dataset
+from bench.dataset import BATCH, CACHE, batches, dataset_path, ensure_dataset
 from bench.httpclient import Connection
 from bench.servers import Learnfolio, Ralph, Server
 
@@ -279,19 +281,27 @@ async def follow_more(server: Server, meta: dict, size: int, target: int = 10_00
     return result
 
 
-async def load(server: Server, path: Path, start: int, stop: int, clients: int = 4, report_every: int = 100_000):
-    """POST batches [start, stop) with 4 clients; return (statements/s overall, per-window rates)."""
-    queue = iter(batches(path, start // BATCH, stop // BATCH))
+async def load(server: Server, path: Path, start: int, stop: int, clients: int = 4, report_every: int = 100_000,
+               progress=None):
+    """POST batches [start, stop) with 4 clients; return (statements/s overall, per-window rates).
+
+    Every ``report_every`` statements it prints the count, the window's and the overall rate, the
+    time taken and the time left; ``progress(n)`` is called with the number of statements from the
+    dataset's start known to be stored (every batch before it acknowledged), so a crashed load can
+    go on from there (``--store``)."""
+    queue = iter(enumerate(batches(path, start // BATCH, stop // BATCH), start // BATCH))
     sent = 0
     errors = 0
     windows = []
+    done: set[int] = set()
+    prefix = start // BATCH  # every batch before this one is acknowledged
     window_start, window_sent = time.perf_counter(), 0
     cpu0, gen0, t0 = server.cpu_seconds(), loadgen_cpu(), time.perf_counter()
 
     async def client():
-        nonlocal sent, errors, window_start, window_sent
+        nonlocal sent, errors, window_start, window_sent, prefix
         connection = Connection("127.0.0.1", server.port, server.auth)
-        for body in queue:
+        for index, body in queue:
             status, _, data = await connection.request("POST", f"{server.xapi_path}/statements", body)
             if status != 200:
                 errors += 1
@@ -300,20 +310,35 @@ async def load(server: Server, path: Path, start: int, stop: int, clients: int =
                 continue
             sent += BATCH
             window_sent += BATCH
+            done.add(index)
+            while prefix in done:
+                done.discard(prefix)
+                prefix += 1
             if window_sent >= report_every:
                 now = time.perf_counter()
                 rate = window_sent / (now - window_start)
+                overall = sent / (now - t0)
                 windows.append((start + sent, rate))
-                print(f"    {server.name}: {start + sent:>9,} statements, {rate:7.0f} statements/s in the last "
-                      f"{window_sent:,}", flush=True)
+                left = (stop - start - sent) / overall if overall else 0
+                print(f"    {server.name}: {start + sent:>10,} statements, {rate:6.0f}/s in the last {window_sent:,}, "
+                      f"{overall:6.0f}/s overall, {_clock(now - t0)} taken, {_clock(left)} left", flush=True)
                 window_start, window_sent = now, 0
+                if progress is not None:
+                    progress(prefix * BATCH)
         connection.close()
 
     await asyncio.gather(*(client() for _ in range(clients)))
     elapsed = time.perf_counter() - t0
-    return {"statements": sent, "errors": errors, "elapsed": elapsed, "rate": sent / elapsed,
+    if progress is not None and not errors:
+        progress(prefix * BATCH)
+    return {"statements": sent, "errors": errors, "elapsed": elapsed, "rate": sent / elapsed if elapsed else 0,
             "server_cpu_per_statement_us": (server.cpu_seconds() - cpu0) / max(1, sent) * 1e6,
-            "loadgen_cpu": (loadgen_cpu() - gen0) / elapsed, "windows": windows}
+            "loadgen_cpu": (loadgen_cpu() - gen0) / elapsed if elapsed else 0, "windows": windows}
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 async def measure(server: Server, meta: dict, extra_path: Path, size: int, args) -> list[Result]:
@@ -325,6 +350,8 @@ async def measure(server: Server, meta: dict, extra_path: Path, size: int, args)
         for name, make in reads:
             results.append(await closed_loop(server, name, make, concurrency, args.duration, size))
             print("  " + results[-1].row(), flush=True)
+    if args.plain_check:
+        results += await plain_check(server, work, size, args)
     results.append(await follow_more(server, meta, size))
     print("  " + results[-1].row(), flush=True)
     writes = [("post 1", work.post(1)), ("post 10", work.post(10)), ("post 100", work.post(100))]
@@ -342,15 +369,62 @@ async def measure(server: Server, meta: dict, extra_path: Path, size: int, args)
     return results
 
 
+async def plain_check(server: Server, work: Workloads, size: int, args) -> list[Result]:
+    """The bench's client and a plain threaded one (bench/plainclient.py), one right after the
+    other, on the same workloads: their rates and p50 must agree within 15 % (issue 18, target 5)."""
+    from bench.plainclient import plain_closed_loop
+
+    results = []
+    builds = work.filters()
+    for name, make in (("get verb", work.get(builds["verb"])), ("get agent", work.get(builds["agent"])),
+                       ("post 1", work.post(1))):
+        for concurrency in args.concurrency:
+            ours = await closed_loop(server, name, make, concurrency, args.duration, size)
+            plain = await asyncio.to_thread(plain_closed_loop, server, name, make, concurrency, args.duration, size)
+            rate, p50 = plain.rps / ours.rps if ours.rps else 0, plain.pct(.5) / ours.pct(.5)
+            verdict = "within 15 %" if abs(rate - 1) <= .15 and abs(p50 - 1) <= .15 else "NOT within 15 %"
+            plain.note = f"plain/bench: rate {rate:.2f}, p50 {p50:.2f}: {verdict}"
+            for result in (ours, plain):
+                print("  " + result.row(), flush=True)
+            results += [ours, plain]
+    return results
+
+
+def disk_check(where: Path, biggest: int, dataset_cached: bool, force: bool) -> None:
+    """Refuse to start a load the disk cannot hold: the store (~2.6 KB a statement, WAL included)
+    and, unless cached, the dataset (~1.35 KB a statement)."""
+    where.mkdir(parents=True, exist_ok=True)
+    print(subprocess.run(["df", "-h", str(where), str(CACHE)], capture_output=True, text=True).stdout, end="")
+    need = biggest * 2600 + (0 if dataset_cached else biggest * 1350)
+    free = shutil.disk_usage(where).free
+    print(f"disk: {free / 1e9:.1f} GB free, this run needs about {need / 1e9:.1f} GB", flush=True)
+    if free < need * 1.1 and not force:
+        raise SystemExit(f"not enough disk for {biggest:,} statements ({need / 1e9:.1f} GB needed, "
+                         f"{free / 1e9:.1f} GB free); --force to try anyway")
+
+
 def run_server(server: Server, dataset: Path, meta: dict, extra: Path, args) -> dict:
     report = {"server": server.name, "loads": [], "results": [], "disk": []}
+    kept = getattr(server, "kept", None)  # --store: a data folder kept between runs, and its progress
+    state = json.loads(kept.read_text()) if kept is not None and kept.exists() else {"loaded": 0, "posted": 0}
     server.start()
+
+    def progress(loaded_now: int) -> None:
+        if kept is not None:
+            state["loaded"] = loaded_now
+            kept.write_text(json.dumps(state))
+
     try:
-        loaded = 0
-        posted = 0  # statements the write workloads added
+        loaded = state["loaded"]
+        posted = state["posted"]  # statements the write workloads added
+        if loaded:
+            print(f"\n== {server.name}: going on from {loaded:,} statements already stored in {server.home}", flush=True)
         for size in args.sizes:
+            if size < loaded:
+                print(f"  ({size:,}: the kept store is already past it; not measured)")
+                continue
             print(f"\n== {server.name}: loading to {size:,} statements (100 per POST, 4 clients)", flush=True)
-            info = asyncio.run(load(server, dataset, loaded, size))
+            info = asyncio.run(load(server, dataset, loaded, size, progress=progress))
             loaded = size
             disk = server.disk_bytes()
             stored = size + posted
@@ -365,6 +439,8 @@ def run_server(server: Server, dataset: Path, meta: dict, extra: Path, args) -> 
                 results = asyncio.run(measure(server, meta, extra, size, args))
                 report["results"] += [r.to_dict() for r in results]
                 posted += sum(r.statements for r in results)
+                state["posted"] = posted
+                progress(loaded)
     finally:
         server.stop()
     return report
@@ -400,18 +476,27 @@ def main(argv=None):
                         help="the peer is loaded and measured only up to this size (its file backend scans)")
     parser.add_argument("--load-only", action="store_true", help="only load, reporting ingest rates")
     parser.add_argument("--json", default=None, help="also write the report to this file")
+    parser.add_argument("--store", default=None,
+                        help="keep Learnfolio's data folder here: a later run with the same --store goes on loading "
+                             "from where this one stopped (a crash loses at most 100k statements of work)")
+    parser.add_argument("--plain-check", action="store_true",
+                        help="also run GET/POST workloads with a plain threaded http.client client and compare")
+    parser.add_argument("--force", action="store_true", help="start even if the disk check says it will not fit")
     args = parser.parse_args(argv)
     args.sizes = sorted(int(s) for s in args.sizes.split(","))
     args.concurrency = [int(c) for c in args.concurrency.split(",") if c]
     args.rates = [float(r) for r in args.rates.split(",") if r]
     biggest = args.sizes[-1]
+    print("uptime:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(), flush=True)
+    disk_check(Path(args.store) if args.store else WORK, biggest, dataset_path(biggest).exists(), args.force)
     print(f"preparing {biggest:,} statements (cached in bench/.cache) …", flush=True)
     dataset, meta = ensure_dataset(biggest)
     extra, _ = ensure_dataset(300_000, seed=7)
     reports = []
     if not args.peer_only:
-        reports.append(run_server(Learnfolio(WORK / "learnfolio", args.pin, args.workers), dataset, meta, extra,
-                                  args))
+        home = Path(args.store) if args.store else WORK / "learnfolio"
+        reports.append(run_server(Learnfolio(home, args.pin, args.workers, keep=bool(args.store)), dataset, meta,
+                                  extra, args))
     if args.peer_venv:
         peer_args = argparse.Namespace(**{**vars(args), "sizes": [s for s in args.sizes if s <= args.peer_max_size]})
         reports.append(run_server(Ralph(WORK / "ralph", Path(args.peer_venv), args.pin), dataset, meta, extra,

@@ -48,23 +48,26 @@ class Server(abc.ABC):
     def env(self) -> dict:
         return dict(os.environ)
 
+    #: keep the data folder as it is (a store loaded by an earlier run) instead of starting afresh
+    keep_home = False
+
     def start(self) -> "Server":
-        if self.home.exists():
+        if self.home.exists() and not self.keep_home:
             shutil.rmtree(self.home)
-        self.home.mkdir(parents=True)
+        self.home.mkdir(parents=True, exist_ok=True)
         env = self.env()
         self.prepare(env)
         command = self.command()
         if self.pin_cpus:
             command = ["taskset", "-c", self.pin_cpus] + command
-        self.log = open(self.home.parent / f"{self.home.name}.log", "w")
+        self.log = open(self.home.parent / f"{self.home.name}.log", "a" if self.keep_home else "w")
         self.proc = subprocess.Popen(command, env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
-                requests.get(f"http://127.0.0.1:{self.port}{self.xapi_path}/about", timeout=1)
+                requests.get(f"http://127.0.0.1:{self.port}{self.xapi_path}/about", timeout=5)
                 return self
-            except (requests.ConnectionError, requests.Timeout):  # workers still booting on a busy machine
+            except requests.RequestException:  # not listening yet, or its first answer is slow
                 time.sleep(0.2)
         raise RuntimeError(f"{self.name} did not start; see {self.log.name}")
 
@@ -104,9 +107,12 @@ class Server(abc.ABC):
 class Learnfolio(Server):
     name = "learnfolio"
 
-    def __init__(self, home, pin_cpus=None, workers: int | None = None):
+    def __init__(self, home, pin_cpus=None, workers: int | None = None, keep: bool = False):
         super().__init__(home, pin_cpus)
         self.workers = workers
+        self.keep_home = keep
+        #: with ``keep``, how far loading got (bench/run.py writes it as it goes)
+        self.kept = Path(home) / "bench-progress.json" if keep else None
 
     def env(self):
         return {**os.environ, "LRS_HOME": str(self.home), "LRS_PORT": str(self.port)}

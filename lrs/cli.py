@@ -185,7 +185,7 @@ def _has_people(config: Config) -> bool:
     return False
 
 
-@cli.command(help="Serve the LRS with gunicorn (several workers share the store).")
+@cli.command(help="Serve the LRS with Granian (several worker processes share the store).")
 @click.option("--host", default=None, help="address to listen on [LRS_HOST, default 127.0.0.1]")
 @click.option("--port", type=int, default=None, help="port [LRS_PORT, default 8080]")
 @click.option("--workers", type=int, default=None, help="worker processes [LRS_WORKERS, default 4]")
@@ -202,10 +202,10 @@ def serve(host, port, workers, threads):
         metrics_dir.mkdir(parents=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)  # read by prometheus_client in each worker
         config = replace(config, metrics_dir=str(metrics_dir))
-    from lrs.server import Server
+    from lrs.server import serve as serve_http
 
     click.echo(f"Serving the LRS at http://{host}:{port}{config.xapi_prefix}/ ({workers} workers)", err=True)
-    Server(config, host=host, port=port, workers=workers, threads=threads).run()
+    serve_http(config, host=host, port=port, workers=workers, threads=threads)
 
 
 @cli.group(help="Create, list and revoke xAPI credentials.")

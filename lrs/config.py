@@ -67,6 +67,8 @@ class Config:
     #: SQLite's synchronous setting: FULL syncs every commit to disk (survives power loss);
     #: NORMAL syncs at checkpoints only (survives a crash of the LRS, not of the machine)
     sqlite_synchronous: str = "FULL"
+    #: bytes of the SQLite file read through a memory map (``PRAGMA mmap_size``); 0: read() calls
+    sqlite_mmap_bytes: int = 0
     #: largest attachment part accepted, in bytes (413 above it)
     max_attachment_bytes: int = 10 * 1024 * 1024
     #: most statements accepted in one POST
@@ -141,9 +143,10 @@ class Config:
     disable_plugins: tuple[str, ...] = ()
     #: when set, only these entry-point plugins are loaded (built-ins always load unless disabled)
     load_plugins: tuple[str, ...] | None = None
-    #: seconds an idle keep-alive connection is kept open by ``lrs serve`` (0: none)
+    #: 0: ``lrs serve`` keeps no connection open after its answer; otherwise keep-alive (an idle connection
+    #: is closed after ``header_timeout``, a busy one after 10 s of use: lrs/rsgi.py)
     keepalive: int = 2
-    #: gunicorn's access log: "" none, "-" stderr, or a file
+    #: the HTTP server's access log: "" none, "-" stderr, or a file
     access_log: str = ""
     #: where the workers of ``lrs serve`` keep their metrics (set by ``lrs serve`` itself)
     metrics_dir: str = ""
@@ -165,6 +168,7 @@ class Config:
             max_body_bytes=_int("LRS_MAX_BODY_BYTES", cls.max_body_bytes),
             max_batch=_int("LRS_MAX_BATCH", cls.max_batch),
             sqlite_synchronous=env.get("LRS_SQLITE_SYNCHRONOUS", cls.sqlite_synchronous).upper(),
+            sqlite_mmap_bytes=_int("LRS_SQLITE_MMAP", cls.sqlite_mmap_bytes),
             default_xapi_version=env.get("LRS_DEFAULT_XAPI_VERSION", cls.default_xapi_version),
             max_attachment_bytes=_int("LRS_MAX_ATTACHMENT_BYTES", cls.max_attachment_bytes),
             default_limit=_int("LRS_DEFAULT_LIMIT", cls.default_limit),

@@ -24,7 +24,7 @@ STORE_SUFFIXES = ("", "-wal", "-shm", "-journal", "-credentials", "-writer.lock"
 
 
 def private_process() -> None:
-    """From now on, whatever this process and its children (gunicorn's workers) create is theirs only."""
+    """From now on, whatever this process and its children (the server's workers) create is theirs only."""
     os.umask(PRIVATE_UMASK)
 
 

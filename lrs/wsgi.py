@@ -1,4 +1,5 @@
-"""``gunicorn lrs.wsgi:app``: the application configured from LRS_* variables."""
+"""``lrs.wsgi:app``: the application configured from LRS_* variables, for any WSGI server
+(``lrs serve`` uses lrs/server.py instead)."""
 
 from lrs.app import create_app
 from lrs.config import Config

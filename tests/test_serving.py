@@ -1,75 +1,198 @@
-"""The gunicorn worker of `lrs serve` (lrs/serving.py): least-busy-first accepting, connections
-that do not stay on one worker for good, a heartbeat once a second."""
+"""How `lrs serve` hands requests to the app (lrs/rsgi.py, under Granian): bodies read before any
+thread is used, within their deadline; xAPI reads answered in the event loop, everything else in a
+thread; answers whole or streamed; old keep-alive connections closed after an answer.
+
+Granian's own objects (scope, protocol) are stood in for by the small classes below (named as
+such): the real server is exercised end to end in tests/e2e (test_slow_clients.py, test_server.py).
+"""
 
 from __future__ import annotations
 
-import types
+import asyncio
+import threading
 
-from gunicorn.workers.gthread import ThreadWorker
-
-from lrs import serving
-from lrs.serving import BalancedThreadWorker
-
-
-def worker(nr_conns=0):
-    w = object.__new__(BalancedThreadWorker)
-    w.nr_conns, w.worker_connections, w.alive = nr_conns, 1000, True
-    w._back_until, w._accept_now, w._notified, w._accepting = 0.0, False, 0.0, True
-    return w
+from lrs import rsgi
+from lrs.rsgi import Bridge
 
 
-class Listener:
-    def __init__(self):
-        self.accepted = 0
+class Headers(dict):
+    """Stand-in for Granian's RSGIHeaders (lower-case names; items(), get(), in)."""
 
-    def accept(self):
-        self.accepted += 1
-        raise BlockingIOError(11, "no connection left")  # ThreadWorker.accept ignores EAGAIN
+    def items(self):
+        return list(super().items())
 
 
-def test_an_idle_worker_accepts_at_once_a_busy_one_steps_back(monkeypatch):
-    enabled = []
-    monkeypatch.setattr(ThreadWorker, "set_accept_enabled", lambda self, on: enabled.append(on))
-    idle, busy, listener = worker(0), worker(3), Listener()
-    idle.accept(listener)
-    assert listener.accepted == 1
-    busy.accept(listener)
-    assert listener.accepted == 1 and enabled == [False] and busy._back_until > 0
-    busy.set_accept_enabled(True)  # gunicorn's loop asks again: still standing back
-    assert enabled == [False]
+class Scope:
+    """Stand-in for Granian's RSGI scope."""
+
+    proto, http_version, scheme = "http", "1.1", "http"
+    server, client = "127.0.0.1:8080", "127.0.0.1:50000"
+
+    def __init__(self, method="GET", path="/xapi/statements", query="", headers=None, client=None):
+        self.method, self.path, self.query_string = method, path, query
+        self.headers = Headers(headers or {})
+        self.client = client or Scope.client
 
 
-def test_after_stepping_back_the_worker_takes_a_connection_still_waiting(monkeypatch):
-    enabled, seen = [], []
-    monkeypatch.setattr(ThreadWorker, "set_accept_enabled", lambda self, on: enabled.append(on))
-    busy, listener = worker(2), Listener()
-    busy.accept(listener)
-    busy._back_until = 1.0  # long past
-    monkeypatch.setattr(ThreadWorker, "wait_for_and_dispatch_events",
-                        lambda self, timeout: (seen.append(self._accept_now), self.accept(listener)))
-    busy.wait_for_and_dispatch_events(1.0)
-    assert enabled == [False, True] and seen == [True] and listener.accepted == 1
-    assert not busy._accept_now and not busy._back_until
+class Proto:
+    """Stand-in for Granian's RSGI HTTP protocol: a body that arrives in ``chunks`` (or never)."""
+
+    def __init__(self, chunks=(), never=False):
+        self.chunks, self.never = list(chunks), never
+        self.answer = None
+        self.streamed = []
+
+    async def __call__(self):
+        if self.never:
+            await asyncio.sleep(3600)
+        return b"".join(self.chunks)
+
+    def __aiter__(self):
+        return self._iterate()
+
+    async def _iterate(self):
+        for chunk in self.chunks:
+            yield chunk
+        if self.never:
+            await asyncio.sleep(3600)
+
+    def response_bytes(self, status, headers, body):
+        self.answer = (status, dict(headers), body)
+
+    def response_stream(self, status, headers):
+        self.answer = (status, dict(headers), None)
+        proto = self
+
+        class Transport:
+            async def send_bytes(self, data):
+                proto.streamed.append(data)
+
+        return Transport()
 
 
-def test_old_connections_are_closed_after_a_response(monkeypatch):
+def recording_app(body=b'{"ok": true}', headers=None, iterable=None):
+    seen = []
+
+    def app(environ, start_response):
+        seen.append((environ, threading.current_thread().name, environ["wsgi.input"].read()))
+        start_response("200 OK", headers or [("Content-Type", "application/json"),
+                                             ("Content-Length", str(len(body)))])
+        return iterable if iterable is not None else [body]
+
+    app.seen = seen
+    return app
+
+
+def serve(bridge: Bridge, scope: Scope, proto: Proto):
+    async def run():
+        bridge.__rsgi_init__(asyncio.get_running_loop())
+        await bridge.__rsgi__(scope, proto)
+
+    asyncio.run(run())
+    return proto.answer
+
+
+def bridge(app, **options) -> Bridge:
+    return Bridge(app, **{"threads": 2, "body_timeout": 5, "max_body_bytes": 1000, "inline_prefix": "/xapi/",
+                          **options})
+
+
+def test_a_body_that_does_not_arrive_in_time_is_answered_408_and_the_connection_closed():
+    app = recording_app()
+    status, headers, _ = serve(bridge(app, body_timeout=0.2),
+                               Scope("PUT", headers={"content-length": "10"}), Proto([b"{"], never=True))
+    assert status == 408 and headers["connection"] == "close"
+    assert app.seen == []  # the app (and a thread) never saw it
+
+
+def test_a_chunked_body_that_stops_is_answered_408():
+    status, _, _ = serve(bridge(recording_app(), body_timeout=0.2),
+                         Scope("POST", headers={"transfer-encoding": "chunked"}), Proto([b"[1"], never=True))
+    assert status == 408
+
+
+def test_the_whole_body_reaches_the_app_with_its_length_and_headers():
+    app = recording_app()
+    scope = Scope("POST", "/xapi/statements", "a=1&b=%20", {"content-length": "7", "content-type": "application/json",
+                                                           "x-experience-api-version": "1.0.3",
+                                                           "authorization": "Basic eDp5"})
+    status, _, body = serve(bridge(app), scope, Proto([b"[1,", b"2,3]"]))
+    environ, thread, received = app.seen[0]
+    assert status == 200 and body == b'{"ok": true}'
+    assert received == b"[1,2,3]" and environ["CONTENT_LENGTH"] == "7"
+    assert environ["CONTENT_TYPE"] == "application/json"
+    assert environ["HTTP_X_EXPERIENCE_API_VERSION"] == "1.0.3" and environ["HTTP_AUTHORIZATION"] == "Basic eDp5"
+    assert environ["QUERY_STRING"] == "a=1&b=%20" and environ["REQUEST_METHOD"] == "POST"
+    assert (environ["REMOTE_ADDR"], environ["SERVER_NAME"], environ["SERVER_PORT"]) == ("127.0.0.1", "127.0.0.1",
+                                                                                        "8080")
+    assert thread.startswith("lrs")  # a write runs in a thread of the pool
+
+
+def test_a_body_over_the_limit_is_not_read_and_the_app_sees_its_length():
+    app = recording_app()
+    proto = Proto(never=True)  # reading it would wait for ever
+    serve(bridge(app, max_body_bytes=100), Scope("POST", headers={"content-length": "5000"}), proto)
+    environ, _, received = app.seen[0]
+    assert environ["CONTENT_LENGTH"] == "5000" and received == b""
+
+
+def test_a_chunked_body_over_the_limit_stops_being_read():
+    app = recording_app()
+    serve(bridge(app, max_body_bytes=10), Scope("POST", headers={"transfer-encoding": "chunked"}),
+          Proto([b"x" * 8, b"x" * 8], never=True))
+    environ, _, received = app.seen[0]
+    assert int(environ["CONTENT_LENGTH"]) > 10 and received == b""
+
+
+def test_xapi_reads_run_in_the_event_loop_other_requests_in_threads():
+    app = recording_app()
+    b = bridge(app)
+    serve(b, Scope("GET", "/xapi/statements"), Proto())
+    serve(b, Scope("GET", "/space/"), Proto())
+    serve(b, Scope("GET", "/xapi/about"), Proto())
+    serve(bridge(app, inline_prefix=""), Scope("GET", "/xapi/statements"), Proto())  # MongoDB: never inline
+    threads = [thread for _, thread, _ in app.seen]
+    assert threads[0] == threads[2] == "MainThread"
+    assert threads[1].startswith("lrs") and threads[3].startswith("lrs")
+
+
+def test_percent_decoded_paths_reach_the_app_as_wsgi_latin_1():
+    app = recording_app()
+    serve(bridge(app), Scope("GET", "/space/é"), Proto())
+    assert app.seen[0][0]["PATH_INFO"] == "/space/é".encode().decode("latin-1")
+
+
+def test_large_or_unsized_answers_are_streamed_and_closed():
+    closed = []
+
+    class Body:
+        def __iter__(self):
+            return iter([b"a" * 10, b"", b"b" * 5])
+
+        def close(self):
+            closed.append(True)
+
+    app = recording_app(headers=[("Content-Type", "application/zip")], iterable=Body())
+    proto = Proto()
+    status, _, body = serve(bridge(app), Scope("GET", "/space/archive"), proto)
+    assert status == 200 and body is None and proto.streamed == [b"a" * 10, b"b" * 5] and closed == [True]
+
+
+def test_a_generator_answer_that_sets_its_status_on_its_first_step():
+    def app(environ, start_response):
+        start_response("201 Created", [("Content-Length", "2")])
+        yield b"ok"
+
+    status, _, body = serve(bridge(app), Scope("POST", headers={"content-length": "0"}), Proto())
+    assert (status, body) == (201, b"ok")
+
+
+def test_an_old_connection_is_closed_after_an_answer(monkeypatch):
     now = [100.0]
-    monkeypatch.setattr(serving.time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(ThreadWorker, "handle_request", lambda self, req, conn: True)
-    w, conn = worker(1), types.SimpleNamespace()
-    first, later = types.SimpleNamespace(must_close=False), types.SimpleNamespace(must_close=False)
-    w.handle_request(first, conn)
-    now[0] += BalancedThreadWorker.MAX_CONNECTION_AGE + 1
-    w.handle_request(later, conn)
-    assert not first.must_close and later.must_close
-
-
-def test_the_heartbeat_is_sent_once_a_second(monkeypatch):
-    now, sent = [100.0], []
-    monkeypatch.setattr(serving.time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(ThreadWorker, "notify", lambda self: sent.append(now[0]))
-    w = worker()
-    for step in range(30):
-        now[0] += 0.1
-        w.notify()
-    assert len(sent) == 3
+    monkeypatch.setattr(rsgi.time, "monotonic", lambda: now[0])
+    b = bridge(recording_app())
+    _, first, _ = serve(b, Scope(client="10.0.0.1:4000"), Proto())
+    now[0] += rsgi.MAX_CONNECTION_AGE + 1
+    _, later, _ = serve(b, Scope(client="10.0.0.1:4000"), Proto())
+    _, other, _ = serve(b, Scope(client="10.0.0.2:4000"), Proto())
+    assert "connection" not in first and later["connection"] == "close" and "connection" not in other

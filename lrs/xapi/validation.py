@@ -762,7 +762,8 @@ def validate_agent(agent, *, version: str = "1.0.3", location: str = "agent", al
         raise BadRequest(f"{location}: must be a JSON Agent object", location=location)
     try:
         schema = (ACTOR if allow_group else AGENT)(agent)
-        schema.load(agent)
+        if not accepts(schema, agent):  # the fast proof first, as for statements; the schema words errors
+            schema.load(agent)
         if schema is _group_schema and not _count_ifis(agent):
             raise ValidationError("must be an Agent or an identified Group (one of mbox, mbox_sha1sum, openid, "
                                   "account); an anonymous Group cannot be used here")

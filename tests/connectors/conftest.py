@@ -75,7 +75,7 @@ class LiveServer:
         pytest.fail("the server did not start: " + self.process.stdout.read().decode())
 
     def stop(self) -> None:
-        """Stop at once, the way a server goes away (gunicorn's quick shutdown, no graceful wait)."""
+        """Stop at once, the way a server goes away (a quick shutdown, no graceful wait)."""
         if self.process is not None:
             self.process.send_signal(signal.SIGQUIT)
             self.process.wait(timeout=15)

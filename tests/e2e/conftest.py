@@ -1,4 +1,4 @@
-"""A real server for the end-to-end tests: `lrs init` and `lrs serve` (gunicorn, several workers on one SQLite file)."""
+"""A real server for the end-to-end tests: `lrs init` and `lrs serve` (Granian, several workers on one SQLite file)."""
 
 from __future__ import annotations
 

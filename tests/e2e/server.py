@@ -1,4 +1,4 @@
-"""Start a real Learnfolio server (`lrs init`, `lrs serve`: gunicorn, several workers) for a test."""
+"""Start a real Learnfolio server (`lrs init`, `lrs serve`: Granian, several workers) for a test."""
 
 from __future__ import annotations
 

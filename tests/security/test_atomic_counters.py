@@ -1,6 +1,6 @@
 """Rule 11: counters and one-time tokens are atomic across threads and worker processes.
 
-Against a real server with several gunicorn workers on one SQLite file: parallel wrong sign-ins
+Against a real server with several server workers on one SQLite file: parallel wrong sign-ins
 are each counted before any password is checked, so no more than the limit are ever checked;
 parallel sign-ups on one invitation create exactly one account; and one client address alone
 cannot lock a person out (the limits are per address and per username with address)."""

@@ -1,7 +1,7 @@
 """Rule 23: a password reset token is one-time, short-lived and single-use, and asking for one tells
 no one whether an address has an account here.
 
-Against a real server (gunicorn, 2 workers) and a real SMTP server (aiosmtpd) on loopback: the
+Against a real server (lrs serve, 2 workers) and a real SMTP server (aiosmtpd) on loopback: the
 person asks on "Forgot password", the mail's link is on LRS_PUBLIC_URL whatever the Host header,
 the new password works and ends every other session; the same link is refused a second time
 and after it expired (its expiry moved into the past in the store file the server reads, not by

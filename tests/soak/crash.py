@@ -1,5 +1,5 @@
 """Crash safety: sustained concurrent ingest against ``lrs serve`` while the whole server
-(gunicorn master and workers, one process group) is killed with SIGKILL at random moments
+(Granian's main process and workers, one process group) is killed with SIGKILL at random moments
 and restarted. Afterwards every statement the server acknowledged must be there and
 complete, no batch may be half stored, and the contended document must be one that a
 client wrote, with the ETag of its content.
@@ -323,7 +323,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kills", type=int, default=100, help="SIGKILLs of the whole server (default 100)")
     parser.add_argument("--clients", type=int, default=4, help="concurrent statement clients (default 4)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--workers", type=int, default=2, help="server workers (default 2)")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--home", type=Path, default=None, help="data folder (default: a new temporary one)")
     args = parser.parse_args(argv)

@@ -158,7 +158,7 @@ def _count_in_process(path, n, start, queue):
 
 
 def test_processes_counting_at_once_each_get_their_own_count(tmp_path):
-    """The gunicorn case: several worker processes on one SQLite file."""
+    """The `lrs serve` case: several worker processes on one SQLite file."""
     path = tmp_path / "shared.sqlite3"
     store = SQLiteStore(path)
     store.initialise()

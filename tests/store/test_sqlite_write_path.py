@@ -96,3 +96,20 @@ def test_statements_copied_in_keep_the_2_0_context_flag_true(tmp_path):
     assert target.may_hold_2_0_context()
     source.close()
     target.close()
+
+
+def test_mmap_setting_reaches_every_connection(tmp_path, monkeypatch):
+    """LRS_SQLITE_MMAP is read by the config and set on each connection (0, the default: read() calls)."""
+    from lrs.config import Config
+    from lrs.store.sqlite import open_sqlite
+
+    url = f"sqlite:///{tmp_path / 'lrs.sqlite3'}"
+    monkeypatch.setenv("LRS_SQLITE_MMAP", str(64 * 1024 * 1024))
+    mapped = open_sqlite(url, Config.from_env())
+    mapped.initialise()
+    assert mapped.conn.execute("PRAGMA mmap_size").fetchone()[0] == 64 * 1024 * 1024
+    mapped.close()
+    monkeypatch.delenv("LRS_SQLITE_MMAP")
+    plain = open_sqlite(url, Config.from_env())
+    assert plain.conn.execute("PRAGMA mmap_size").fetchone()[0] == 0
+    plain.close()

@@ -42,7 +42,7 @@ def open_sqlite(url: str, config=None) -> SQLiteStore:
     synchronous = getattr(config, "sqlite_synchronous", "FULL")
     if synchronous not in ("FULL", "NORMAL", "EXTRA"):
         raise ValueError(f"LRS_SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA, not {synchronous!r}")
-    return SQLiteStore(path, synchronous=synchronous)
+    return SQLiteStore(path, synchronous=synchronous, mmap_bytes=getattr(config, "sqlite_mmap_bytes", 0))
 
 
 @hookimpl

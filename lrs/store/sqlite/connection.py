@@ -27,9 +27,12 @@ def _now() -> dt.datetime:
 class SQLiteConnection:
     """One SQLite file in WAL mode, shared by all workers; the parts of the store are mixed into it."""
 
-    def __init__(self, path: str | Path, *, synchronous: str = "FULL", busy_timeout_ms: int = 15000):
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL", busy_timeout_ms: int = 15000,
+                 mmap_bytes: int = 0):
         self.path = str(path)
         self.synchronous = synchronous
+        #: how much of the file reads see through a memory map instead of read() calls (LRS_SQLITE_MMAP)
+        self.mmap_bytes = max(0, int(mmap_bytes))
         # FULL: each commit is on disk before it is acknowledged. SQLite would fsync the WAL
         # inside the commit, while this process holds the one write lock, so writers would
         # queue behind each other's fsyncs (≈ 2–5 ms each: at most a few hundred commits/s).
@@ -70,6 +73,10 @@ class SQLiteConnection:
             # 8 MiB per connection (default: 2 MiB); a worker has one per thread, and the OS page
             # cache, shared by all workers, holds the rest of the file
             conn.execute("PRAGMA cache_size = -8192")
+            if self.mmap_bytes and self.path != ":memory:":
+                # pages are read from a shared mapping of the file (no read() call and copy per page);
+                # the pages a worker touches count in its RSS, though they are the OS page cache's
+                conn.execute(f"PRAGMA mmap_size = {self.mmap_bytes}")
             # Checkpoints (copying the WAL into the database, then an fsync) are run by a thread of
             # each writing process, outside the write lock (_checkpoints). SQLite's own would run
             # inside a commit, holding the lock, and stop every writer meanwhile; it stays as a

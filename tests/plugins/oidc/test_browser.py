@@ -1,5 +1,5 @@
 """Sign-in through an organisation's identity provider, end to end: Debian's Chromium, a real
-Learnfolio server (gunicorn) and a real OpenID provider process on loopback (PyPI's
+Learnfolio server (lrs serve) and a real OpenID provider process on loopback (PyPI's
 ``oidc-provider-mock``, which serves discovery, JWKS, its authorization page and the token endpoint).
 
 One story: Ada signs in with her company account, which makes her account with her verified
