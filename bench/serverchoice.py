@@ -30,6 +30,7 @@ import requests
 from bench.dataset import ensure_dataset
 from bench.run import Workloads, closed_loop, load
 from bench.servers import LRS, ROOT, Learnfolio, Server, free_port
+from tests.e2e.test_slow_clients import _trickle  # the very checks of the e2e test, with a figure each
 
 WORK = Path(__file__).resolve().parent / ".work" / "serverchoice"
 BIN = Path(sys.executable).parent
@@ -108,21 +109,6 @@ class Candidate(Server):
 
 
 # -- the slow-client checks (as tests/e2e/test_slow_clients.py, with a figure each) ----------------
-
-def _trickle(port, payload, stop, closed, delay=0.2):
-    sock = socket.create_connection(("127.0.0.1", port))
-    started = time.monotonic()
-    try:
-        for byte in payload:
-            if stop.is_set():
-                return
-            sock.send(bytes([byte]))
-            time.sleep(delay)
-    except OSError:
-        closed.append(time.monotonic() - started)
-    finally:
-        sock.close()
-
 
 def slow_clients(port: int) -> dict:
     """With 1 process × 2 threads and 2 s timeouts: 8 clients sending heads a byte at a time, a body
