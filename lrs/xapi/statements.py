@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import uuid
 from dataclasses import dataclass, field
 
@@ -46,12 +47,17 @@ class PreparedStatement:
 
     def stamp(self, moment: dt.datetime) -> None:
         """Set ``stored`` (and ``timestamp`` where the version requires it) at commit time."""
-        moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)  # as precise as shown
-        text = stored_text(moment)
+        text, self.stored = _stamps(moment)
         self.statement["stored"] = text
         if self.fill_timestamp and "timestamp" not in self.statement:
             self.statement["timestamp"] = text
-        self.stored = index_time(moment)
+
+
+@functools.lru_cache(maxsize=4)
+def _stamps(moment: dt.datetime) -> tuple[str, str]:
+    """``stored`` as shown and as indexed, made once for the statements of a batch (they share a moment)."""
+    moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)  # as precise as shown
+    return stored_text(moment), index_time(moment)
 
 
 def prepare(statement: dict, *, authority: dict, authority_key: str | None, version: str,

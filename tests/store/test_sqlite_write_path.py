@@ -113,3 +113,65 @@ def test_mmap_setting_reaches_every_connection(tmp_path, monkeypatch):
     plain = open_sqlite(url, Config.from_env())
     assert plain.conn.execute("PRAGMA mmap_size").fetchone()[0] == 0
     plain.close()
+
+
+def _prepared(n: int, **overrides):
+    import uuid
+
+    from lrs.xapi.statements import prepare
+    from tests.conftest import statement
+
+    return [prepare(statement(id=str(uuid.uuid4()), context={"registration": str(uuid.uuid4())},
+                              object={"id": f"http://example.org/activities/{uuid.uuid4()}",
+                                      "definition": {"name": {"en-US": "new"}}}, **overrides),
+                    authority={"mbox": "mailto:t@example.org"}, authority_key="t", version="1.0.3", owners=None,
+                    define=True) for _ in range(n)]
+
+
+def test_a_sequence_number_is_never_given_twice(tmp_path):
+    """Statements are numbered after the last number ever given, even when that statement is gone
+    (erased): a ``more`` cursor and ``since`` bounds rest on numbers that only grow."""
+    store = SQLiteStore(tmp_path / "lrs.sqlite3")
+    store.initialise()
+    store.store_statements(_prepared(3))
+    with store._write() as conn:
+        conn.execute("DELETE FROM statements WHERE seq = 3")
+    store.store_statements(_prepared(2))
+    assert [r[0] for r in store.conn.execute("SELECT seq FROM statements ORDER BY seq")] == [1, 2, 4, 5]
+    store.close()
+
+
+class _CountingConnection:
+    """A connection that counts the SQL statements sent to SQLite (an executemany counts once)."""
+
+    def __init__(self, conn):
+        self._conn, self.sent = conn, 0
+
+    def execute(self, *args):
+        self.sent += 1
+        return self._conn.execute(*args)
+
+    def executemany(self, *args):
+        self.sent += 1
+        return self._conn.executemany(*args)
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+
+def test_a_batch_is_written_in_as_many_round_trips_whatever_its_size(tmp_path):
+    """New statements, each with a new registration, a new activity and its definition: the SQL
+    statements sent for a batch do not grow with the number of statements in it."""
+    store = SQLiteStore(tmp_path / "lrs.sqlite3")
+    store.initialise()
+    store.store_statements(_prepared(1))
+    sent = {}
+    for size in (2, 50):
+        counting = _CountingConnection(store.conn)
+        store._local.conn = counting
+        store.store_statements(_prepared(size))
+        store._local.conn = counting._conn
+        sent[size] = counting.sent
+    assert sent[50] == sent[2]
+    assert store.statement_count() == 53
+    store.close()

@@ -69,9 +69,13 @@ class SQLiteStatements(SQLiteStatementReads, StatementStore):
         return {sid: [names[t] for t in term_ids if t in names] for sid, term_ids in rows}
 
     def _persist(self, conn, plan: WritePlan, moment: dt.datetime) -> dict[str, int]:
-        """Write what the plan decided; returns the term ids it used."""
+        """Write what the plan decided, a statement of the batch per row of one executemany each table;
+        returns the term ids it used."""
         used: dict[str, int] = {}
         index_rows = self._persist_stored(conn, plan, used)
+        self._intern(conn, [key for write in plan.writes for key in write.keys], used)
+        seq = self._last_seq(conn)
+        statement_rows: list[tuple] = []
         carried_rows: list[tuple[int, str]] = []
         timeline_rows: list[tuple[int, str, int]] = []
         definitions: list[dict] = []  # of the statements stored, in order: merged once per batch
@@ -81,19 +85,19 @@ class SQLiteStatements(SQLiteStatementReads, StatementStore):
             prepared.stamp(moment)
             body = dumps(prepared.statement)
             v2_context = v2_context or needs_downgrade(body)
-            ids = self._term_ids(conn, write.keys, used)
-            seq = conn.execute(
-                "INSERT INTO statements (id, stored, voided, voids, ref_target, authority_key, terms, body)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-                (prepared.id, prepared.stored, int(write.voided), prepared.voids, prepared.ref_target,
-                 prepared.authority_key, ",".join(map(str, ids)), body),
-            ).fetchone()[0]
+            ids = [used[key] for key in write.keys]
+            seq += 1
+            statement_rows.append((seq, prepared.id, prepared.stored, int(write.voided), prepared.voids,
+                                   prepared.ref_target, prepared.authority_key, ",".join(map(str, ids)), body))
             index_rows.extend((term_id, seq) for term_id in ids)
             carried_rows.extend((seq, sha2) for sha2 in prepared.carries)
             if prepared.voids is None and not write.voided:
                 ts = timeline_time(prepared.statement)
                 timeline_rows.extend((used[key], ts, seq) for key in write.keys if key.startswith(OWNER))
             definitions.extend(prepared.definitions)
+        conn.executemany(
+            "INSERT INTO statements (seq, id, stored, voided, voids, ref_target, authority_key, terms, body)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", statement_rows)
         conn.executemany("INSERT OR IGNORE INTO statement_index (term, seq) VALUES (?, ?)", index_rows)
         conn.executemany("INSERT OR IGNORE INTO timeline (term, ts, seq) VALUES (?, ?, ?)", timeline_rows)
         if carried_rows:
@@ -103,6 +107,14 @@ class SQLiteStatements(SQLiteStatementReads, StatementStore):
         if v2_context:
             conn.execute("UPDATE meta SET value = '1' WHERE key = 'v2_context' AND value = '0'")
         return used
+
+    @staticmethod
+    def _last_seq(conn) -> int:
+        """The last sequence number ever given (AUTOINCREMENT's, so one erased is never given again): the
+        batch's statements are numbered after it, in order, as one row at a time would have been."""
+        return conn.execute(
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'statements'), 0),"
+            " coalesce((SELECT max(seq) FROM statements), 0))").fetchone()[0]
 
     def _persist_stored(self, conn, plan: WritePlan, used: dict[str, int]) -> list[tuple[int, int]]:
         """The plan's changes to statements stored before: voided, or inheriting the keys of the one they
@@ -126,6 +138,27 @@ class SQLiteStatements(SQLiteStatementReads, StatementStore):
                 used[key] = self._term_id(conn, key, create=True)
         return [used[key] for key in keys]
 
+    def _intern(self, conn, keys: list[str], used: dict[str, int]) -> None:
+        """Put the term ids of index keys in ``used``: remembered, else looked up in one query, else made
+        (numbered after the last, as SQLite numbers an INTEGER PRIMARY KEY)."""
+        wanted = [key for key in dict.fromkeys(keys) if key not in used]
+        unknown = []
+        for key in wanted:
+            cached = self._terms.get(key)
+            if cached is None:
+                unknown.append(key)
+            else:
+                used[key] = cached
+        if not unknown:
+            return
+        used.update(self._rows_in(conn, "SELECT term, id FROM terms WHERE term IN ({})", unknown))
+        new = [key for key in unknown if key not in used]
+        if new:
+            top = conn.execute("SELECT coalesce(max(id), 0) FROM terms").fetchone()[0]
+            rows = [(top + n, key) for n, key in enumerate(new, start=1)]
+            conn.executemany("INSERT INTO terms (id, term) VALUES (?, ?)", rows)
+            used.update((key, term_id) for term_id, key in rows)
+
     @staticmethod
     def _unlist(conn, statement_id: str) -> None:
         """Take a statement that is voided off the timeline."""
@@ -139,16 +172,19 @@ class SQLiteStatements(SQLiteStatementReads, StatementStore):
         by_id: dict[str, list[dict]] = {}
         for activity in activities:
             by_id.setdefault(activity["id"], []).append(activity)
+        stored = dict(self._rows_in(conn, "SELECT activity_id, body FROM activities WHERE activity_id IN ({})",
+                                    list(by_id)))
+        changed = []
         for activity_id, incoming in by_id.items():
-            row = conn.execute("SELECT body FROM activities WHERE activity_id = ?", (activity_id,)).fetchone()
-            existing = current = json.loads(row[0]) if row else None
+            body = stored.get(activity_id)
+            existing = current = json.loads(body) if body is not None else None
             for activity in incoming:
                 if not adds_nothing(current, activity):
                     current = merge_activity(current, activity)
-            if current == existing:
-                continue
-            conn.execute("INSERT OR REPLACE INTO activities (activity_id, body) VALUES (?, ?)",
-                         (activity_id, dumps(current)))
+            if current != existing:
+                changed.append((activity_id, dumps(current)))
+        if changed:
+            conn.executemany("INSERT OR REPLACE INTO activities (activity_id, body) VALUES (?, ?)", changed)
 
 
 def unlist_seq(conn, seq: int, terms: str, body: str) -> None:
