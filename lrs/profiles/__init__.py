@@ -101,14 +101,22 @@ def load_registry(store) -> Registry:
     return Registry(profiles, {p.id for p in shipped()}, assignments)
 
 
-def registry(lrs) -> Registry:
-    """This application's registry, reloaded when anything changed it (in any process)."""
+def registry(lrs, access: Access | None = None) -> Registry:
+    """This application's registry, reloaded when anything changed it (in any process). With the
+    ``access`` of a request, looked up once for that request: each statement of a batch is checked
+    against the same registry, and a batch of 100 does not ask the store 100 times."""
+    if access is not None:
+        known = access.extra.get("lrs.profiles.registry")
+        if known is not None:
+            return known
     state = lrs.plugin_state("lrs.profiles")
     marker = lrs.store.get_item(CHANGES, "token")
     token = marker.body.get("token") if marker else None
     if state.get("token", object()) != token or "registry" not in state:
         state["registry"] = load_registry(lrs.store)
         state["token"] = token
+    if access is not None:
+        access.extra["lrs.profiles.registry"] = state["registry"]
     return state["registry"]
 
 
@@ -251,7 +259,7 @@ def startup(lrs):
 @hookimpl
 def validate_statement(statement, credential, lrs, access):
     """Enforce mode: refuse a statement that does not follow a profile enforced on it."""
-    reg = registry(lrs)
+    reg = registry(lrs, access)
     if not reg.assignments.get(_credential_key(credential) or "") and lrs.config.profile_claims != "enforce":
         return
     findings = [f for f in check(statement, reg, _credential_key(credential), lrs.config.profile_claims,
@@ -266,7 +274,7 @@ def validate_statement(statement, credential, lrs, access):
 @hookimpl
 def statements_stored(statements, lrs, credential, access):
     """Report mode: keep the findings of what was stored, for its owners and the operator."""
-    reg = registry(lrs)
+    reg = registry(lrs, access)
     key = _credential_key(credential)
     if not reg.assignments.get(key or "") and lrs.config.profile_claims != "report":
         return

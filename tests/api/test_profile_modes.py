@@ -197,3 +197,24 @@ def test_a_stored_profile_that_no_longer_loads_does_not_stop_statements(lrs, too
     _changed(lrs.store)
     assert tool.post("/xapi/statements", json=entry({"mbox": "mailto:x@example.org"})).status_code == 200
     assert "https://example.org/broken is not used" in caplog.text
+
+
+def test_a_batch_reads_the_registry_once_and_still_sees_a_change(lrs, tool, ann, monkeypatch):
+    """The registry is looked up once per request, not once per statement (for both hooks), and the
+    next request sees an assignment made meanwhile."""
+    from lrs import profiles
+
+    agent = person_agent(lrs.config, "ann")
+    asked = []
+    real = lrs.store.get_item
+
+    def get_item(kind, item_id):
+        asked.append(kind)
+        return real(kind, item_id)
+
+    monkeypatch.setattr(lrs.store, "get_item", get_item)
+    batch = [off_platform(agent, n) for n in range(1, 21)]
+    assert tool.post("/xapi/statements", json=batch).status_code == 200
+    assert asked.count(profiles.CHANGES) == 1
+    assign(lrs.store, "notes-tool", JOURNAL_V1, "enforce")
+    assert tool.post("/xapi/statements", json=off_platform(agent, 30)).status_code == 400
