@@ -69,8 +69,8 @@ class SQLiteStatements(SQLiteStatementReads, StatementStore):
         return {sid: [names[t] for t in term_ids if t in names] for sid, term_ids in rows}
 
     def _persist(self, conn, plan: WritePlan, moment: dt.datetime) -> dict[str, int]:
-        """Write what the plan decided, a statement of the batch per row of one executemany each table;
-        returns the term ids it used."""
+        """Write what the plan decided, each table's rows for the whole batch in one executemany; returns
+        the term ids it used."""
         used: dict[str, int] = {}
         index_rows = self._persist_stored(conn, plan, used)
         self._intern(conn, [key for write in plan.writes for key in write.keys], used)
