@@ -115,11 +115,16 @@ def test_records_arriving_voided_and_forgotten_rows_are_caught_up(backend):
                                                                              "id": two.id})])
     backend.sync_record_rows(ann.id, Reader(), reach=ANNS)
     assert rows(backend, ann.id) == [three.id, one.id]
+    verb = one.statement["verb"]["id"]
+    assert backend.record_row_values(ann.id, reach=ANNS).verbs == {verb: verb.rsplit("/", 1)[-1]}
     assert backend.forget_record_rows(ann.id, [one.id], reach=ANNS) == 1
     assert backend.annotated_record_rows(ann.id, reach=ANNS) == {}
-    backend.sync_record_rows(ann.id, Reader(annotated={one.id: "v2"}), reach=ANNS)
-    assert rows(backend, ann.id) == [three.id, one.id]
+    backend.sync_record_rows(ann.id, Reader(annotated={one.id: "v2"}, hidden={three.id}), reach=ANNS)
+    assert rows(backend, ann.id) == [three.id, one.id]  # three's row was made before it was hidden: kept
     assert backend.annotated_record_rows(ann.id, reach=ANNS) == {one.id: "v2"}
+    backend.forget_record_rows(ann.id, [three.id, one.id], reach=ANNS)
+    backend.sync_record_rows(ann.id, Reader(hidden={three.id, one.id}), reach=ANNS)
+    assert rows(backend, ann.id) == [] and backend.record_row_values(ann.id, reach=ANNS).verbs == {}
 
 
 def test_a_wider_reach_makes_the_rows_again(backend):

@@ -107,6 +107,7 @@ def test_sqlite_store_of_schema_4_gains_record_rows_with_the_same_answers(tmp_pa
     conn = sqlite3.connect(path)
     conn.execute("DROP TABLE record_rows")
     conn.execute("DROP TABLE record_row_state")
+    conn.execute("DROP TABLE record_row_texts")
     conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     conn.commit()
     conn.close()

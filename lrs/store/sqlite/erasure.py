@@ -55,7 +55,9 @@ class SQLiteErasure(SQLiteConnection, ErasureStore):
                                                     (person_id,)).rowcount
                 counts["people"] = conn.execute("DELETE FROM people WHERE id = ?", (person_id,)).rowcount
                 conn.execute("DELETE FROM record_rows WHERE person_id = ?", (person_id,))
+                conn.execute("DELETE FROM record_row_texts WHERE person_id = ?", (person_id,))
                 conn.execute("DELETE FROM record_row_state WHERE person_id = ?", (person_id,))
+            conn.execute('UPDATE record_row_state SET "values" = NULL')  # the filter menus are made again
             SQLiteRecordRows.record_rows_changed(conn)  # a sync running meanwhile writes none of its rows
             self._retire_terms(conn, keys if whole else set())
         self._terms.clear()
@@ -98,6 +100,7 @@ class SQLiteErasure(SQLiteConnection, ErasureStore):
                              [(int(t), seq) for t in terms.split(",") if t])
             unlist_seq(conn, seq, terms, body)
             conn.execute("DELETE FROM record_rows WHERE seq = ?", (seq,))
+            conn.execute("DELETE FROM record_row_texts WHERE seq = ?", (seq,))
             conn.execute("DELETE FROM statements WHERE seq = ?", (seq,))
         return hashes
 
@@ -154,3 +157,4 @@ class SQLiteErasure(SQLiteConnection, ErasureStore):
         conn.execute("UPDATE statements SET body = ?, terms = ? WHERE seq = ?",
                      (dumps(statement), ",".join(map(str, new_ids)), seq))
         conn.execute("DELETE FROM record_rows WHERE seq = ?", (seq,))  # made again from the scrubbed statement
+        conn.execute("DELETE FROM record_row_texts WHERE seq = ?", (seq,))

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 from lrs.access import Reach
 from lrs.store.contract.record_rows import RecordFilter, RecordRow, RecordRowStore, RecordSum, RecordValues
 from lrs.store.contract.statements import StoredStatement
@@ -12,8 +14,7 @@ from lrs.xapi.query import StatementQuery, parse_position, timeline_position
 #: records read and given to the reader at a time while rows are made
 BATCH = 500
 _SEP = "\x1f"  # between tags, and around them: a tag matches as ``\x1f<tag>\x1f``
-_COLUMNS = ("seq, statement_id, ts, day, way, verb, verb_label, type, source, tags, minutes, timed, hidden, text,"
-            " annotated")
+_COLUMNS = "seq, statement_id, ts, day, way, verb, verb_label, type, source, tags, minutes, timed, hidden, annotated"
 
 
 def reach_mark(reach: Reach) -> str:
@@ -26,11 +27,13 @@ def reach_mark(reach: Reach) -> str:
 def _row(r) -> RecordRow:
     return RecordRow(statement_id=r[1], position=timeline_position(r[2], r[0]), day=r[3], way=r[4], verb=r[5],
                      verb_label=r[6], type=r[7], source=r[8], tags=[t for t in r[9].split(_SEP) if t],
-                     minutes=r[10], timed=bool(r[11]), hidden=bool(r[12]), text=r[13], annotated=r[14])
+                     minutes=r[10], timed=bool(r[11]), hidden=bool(r[12]), annotated=r[13], text=r[14])
 
 
 class SQLiteRecordRows(SQLiteConnection, RecordRowStore):
-    """The record rows part."""
+    """The record rows part. A row's search text is kept beside it (``record_row_texts``), so the rows
+    the other filters, counts and sums walk stay narrow; the values the rows hold (the filter menus)
+    are kept in the person's state until their rows change."""
 
     def _generation(self, conn) -> int:
         row = conn.execute("SELECT value FROM meta WHERE key = 'record_rows_generation'").fetchone()
@@ -61,17 +64,18 @@ class SQLiteRecordRows(SQLiteConnection, RecordRowStore):
             # agree nothing was voided meanwhile
             made = self._make_rows(person_id, make_rows, within, generation, after=state[1])
             if made is not None and self._counts_agree(conn, person_id, within):
-                self._keep_state(person_id, mark, last, generation)
+                if made:  # else the check is made again next time: cheaper than a write
+                    self._keep_state(person_id, mark, last, generation)
                 return made
         with self._write() as w:
-            if state is not None and state[0] != mark:
-                w.execute("DELETE FROM record_rows WHERE person_id = ?", (person_id,))
-            if within is None:
+            if (state is not None and state[0] != mark) or within is None:
                 w.execute("DELETE FROM record_rows WHERE person_id = ?", (person_id,))
             else:
                 w.execute(f"DELETE FROM record_rows WHERE person_id = ? AND NOT EXISTS (SELECT 1 FROM timeline t"
                           f" WHERE t.seq = record_rows.seq AND t.ts = record_rows.ts AND {within[0]})",
                           [person_id, *within[1]])
+            w.execute("DELETE FROM record_row_texts WHERE person_id = ? AND NOT EXISTS (SELECT 1 FROM record_rows r"
+                      " WHERE r.person_id = record_row_texts.person_id AND r.seq = record_row_texts.seq)", (person_id,))
         if within is not None:
             more = self._make_rows(person_id, make_rows, within, generation, after=None)
             if more is None:
@@ -91,7 +95,7 @@ class SQLiteRecordRows(SQLiteConnection, RecordRowStore):
             if self._generation(w) == generation:
                 w.execute("INSERT INTO record_row_state (person_id, reach, seq, generation) VALUES (?, ?, ?, ?)"
                           " ON CONFLICT (person_id) DO UPDATE SET reach = excluded.reach, seq = excluded.seq,"
-                          " generation = excluded.generation", (person_id, mark, last, generation))
+                          ' generation = excluded.generation, "values" = NULL', (person_id, mark, last, generation))
 
     def _make_rows(self, person_id, make_rows, within, generation, *, after) -> int | None:
         """Rows for the records within reach that have none (stored after ``after``, if given); None
@@ -112,10 +116,11 @@ class SQLiteRecordRows(SQLiteConnection, RecordRowStore):
             with self._write() as w:
                 if self._generation(w) != generation:
                     return None
-                w.executemany(
-                    f"INSERT OR REPLACE INTO record_rows (person_id, {_COLUMNS})"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(person_id, *self._values(row)) for row in rows])
+                values = [(person_id, *self._values(row)) for row in rows]
+                w.executemany(f"INSERT OR REPLACE INTO record_rows (person_id, {_COLUMNS})"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [v[:-1] for v in values])
+                w.executemany("INSERT OR REPLACE INTO record_row_texts (person_id, seq, text) VALUES (?, ?, ?)",
+                              [(v[0], v[1], v[-1]) for v in values])
             made += len(rows)
         return made
 
@@ -124,7 +129,7 @@ class SQLiteRecordRows(SQLiteConnection, RecordRowStore):
         ts, seq = parse_position(row.position)
         tags = _SEP + _SEP.join(row.tags) + _SEP if row.tags else ""
         return (seq, row.statement_id.lower(), ts, row.day, row.way, row.verb, row.verb_label, row.type, row.source,
-                tags, int(row.minutes), int(row.timed), int(row.hidden), row.text, row.annotated)
+                tags, int(row.minutes), int(row.timed), int(row.hidden), row.annotated, row.text)
 
     def forget_record_rows(self, person_id, statement_ids, *, reach) -> int:
         reach_mark(reach)
@@ -135,10 +140,14 @@ class SQLiteRecordRows(SQLiteConnection, RecordRowStore):
             gone = 0
             for start in range(0, len(ids), 500):
                 part = ids[start:start + 500]
-                gone += w.execute(f"DELETE FROM record_rows WHERE person_id = ? AND statement_id IN"
-                                  f" ({','.join('?' * len(part))})", [person_id, *part]).rowcount
+                seqs = [r[0] for r in w.execute(
+                    f"DELETE FROM record_rows WHERE person_id = ? AND statement_id IN ({','.join('?' * len(part))})"
+                    " RETURNING seq", [person_id, *part])]
+                w.executemany("DELETE FROM record_row_texts WHERE person_id = ? AND seq = ?",
+                              [(person_id, seq) for seq in seqs])
+                gone += len(seqs)
             if gone:  # made again at the next sync, which then checks the rows whole
-                w.execute("UPDATE record_row_state SET seq = -1 WHERE person_id = ?", (person_id,))
+                w.execute('UPDATE record_row_state SET seq = -1, "values" = NULL WHERE person_id = ?', (person_id,))
         return gone
 
     def _state_matches(self, conn, person_id, reach) -> bool:
@@ -154,6 +163,7 @@ class SQLiteRecordRows(SQLiteConnection, RecordRowStore):
 
     @staticmethod
     def _where(where: RecordFilter) -> tuple[str, list]:
+        """Conditions on ``record_rows`` (no alias) and their parameters."""
         sql, params = ["AND hidden = ?"], [int(where.hidden)]
         for name in ("source", "verb", "type", "way"):
             if getattr(where, name):
@@ -168,9 +178,10 @@ class SQLiteRecordRows(SQLiteConnection, RecordRowStore):
         if where.until:
             sql.append("AND day <= ?")
             params.append(where.until)
-        for word in where.words:
-            sql.append("AND instr(text, ?) > 0")
-            params.append(word)
+        if where.words:
+            sql.append("AND EXISTS (SELECT 1 FROM record_row_texts x WHERE x.person_id = record_rows.person_id"
+                       " AND x.seq = record_rows.seq" + " AND instr(x.text, ?) > 0" * len(where.words) + ")")
+            params.extend(where.words)
         return " ".join(sql), params
 
     def query_record_rows(self, person_id, where, limit, *, reach, position=None, ascending=False) -> list[RecordRow]:
@@ -182,9 +193,12 @@ class SQLiteRecordRows(SQLiteConnection, RecordRowStore):
             sql += " AND (ts, seq) > (?, ?)" if ascending else " AND (ts, seq) < (?, ?)"
             params += list(parse_position(position))
         direction = "ASC" if ascending else "DESC"
-        return [_row(r) for r in conn.execute(
+        found = conn.execute(
             f"SELECT {_COLUMNS} FROM record_rows WHERE person_id = ? {sql} ORDER BY ts {direction}, seq {direction}"
-            " LIMIT ?", [person_id, *params, limit])]
+            " LIMIT ?", [person_id, *params, limit]).fetchall()
+        texts = dict(self._rows_in(conn, f"SELECT seq, text FROM record_row_texts WHERE person_id = {int(person_id)}"
+                                         " AND seq IN ({})", [r[0] for r in found]))
+        return [_row((*r, texts.get(r[0], ""))) for r in found]
 
     def count_record_rows(self, person_id, where, *, reach) -> int:
         conn = self.conn
@@ -205,9 +219,23 @@ class SQLiteRecordRows(SQLiteConnection, RecordRowStore):
 
     def record_row_values(self, person_id, *, reach) -> RecordValues:
         conn = self.conn
-        values = RecordValues(set(), {}, set(), set())
         if not self._state_matches(conn, person_id, reach):
-            return values
+            return RecordValues(set(), {}, set(), set())
+        (kept,) = conn.execute('SELECT "values" FROM record_row_state WHERE person_id = ?', (person_id,)).fetchone()
+        if kept is not None:
+            found = json.loads(kept)
+            return RecordValues(set(found["sources"]), found["verbs"], set(found["types"]), set(found["tags"]))
+        values = self._row_values(conn, person_id)
+        with self._write() as w:
+            w.execute('UPDATE record_row_state SET "values" = ? WHERE person_id = ? AND reach = ?',
+                      (json.dumps({"sources": sorted(values.sources), "verbs": values.verbs,
+                                   "types": sorted(values.types), "tags": sorted(values.tags)}),
+                       person_id, reach_mark(reach)))
+        return values
+
+    @staticmethod
+    def _row_values(conn, person_id) -> RecordValues:
+        values = RecordValues(set(), {}, set(), set())
         base = "FROM record_rows WHERE person_id = ? AND hidden = 0"
         values.sources = {r[0] for r in conn.execute(f"SELECT DISTINCT source {base}", (person_id,))}
         values.types = {r[0] for r in conn.execute(f"SELECT DISTINCT type {base} AND type != ''", (person_id,))}

@@ -135,18 +135,32 @@ CREATE TABLE IF NOT EXISTS record_rows (
     minutes INTEGER NOT NULL,
     timed INTEGER NOT NULL,
     hidden INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    annotated TEXT NOT NULL
+    annotated TEXT NOT NULL,
+    PRIMARY KEY (person_id, seq)
 );
-CREATE UNIQUE INDEX IF NOT EXISTS record_rows_seq ON record_rows (person_id, seq);
 CREATE INDEX IF NOT EXISTS record_rows_time ON record_rows (person_id, hidden, ts, seq);
 CREATE INDEX IF NOT EXISTS record_rows_statement ON record_rows (seq);
 CREATE INDEX IF NOT EXISTS record_rows_id ON record_rows (person_id, statement_id);
+CREATE INDEX IF NOT EXISTS record_rows_annotated ON record_rows (person_id, statement_id, annotated)
+    WHERE annotated != '';
+CREATE INDEX IF NOT EXISTS record_rows_way ON record_rows (person_id, hidden, way, day, minutes, timed);
+CREATE INDEX IF NOT EXISTS record_rows_source ON record_rows (person_id, hidden, source);
+CREATE INDEX IF NOT EXISTS record_rows_type ON record_rows (person_id, hidden, type);
+CREATE INDEX IF NOT EXISTS record_rows_verb ON record_rows (person_id, hidden, verb);
+CREATE INDEX IF NOT EXISTS record_rows_tags ON record_rows (person_id, hidden, tags);
+CREATE TABLE IF NOT EXISTS record_row_texts (
+    person_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (person_id, seq)
+);
+CREATE INDEX IF NOT EXISTS record_row_texts_statement ON record_row_texts (seq);
 CREATE TABLE IF NOT EXISTS record_row_state (
     person_id INTEGER PRIMARY KEY,
     reach TEXT NOT NULL,
     seq INTEGER NOT NULL,
-    generation INTEGER NOT NULL
+    generation INTEGER NOT NULL,
+    "values" TEXT
 );
 """
 
@@ -156,7 +170,7 @@ CREATE TABLE IF NOT EXISTS record_row_state (
 #: 4: the timeline: (owner term, time of the learning, seq) of every statement that is neither voided nor
 #: voiding, so one person's records are listed by when the learning happened from an index
 #: 5: record rows (lrs.store.contract.record_rows), filled lazily per person: a store of version 4 gains the
-#: empty tables
+#: empty tables (record_rows, their search text in record_row_texts, each person's record_row_state)
 SCHEMA_VERSION = "5"
 
 
