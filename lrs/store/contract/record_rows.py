@@ -76,6 +76,13 @@ class RecordValues:
     tags: set[str]
 
 
+def reach_mark(reach: Reach) -> str:
+    """Which reach a person's rows were made within: they are read only within the same one."""
+    if reach.owners is None:
+        raise ValueError("record rows are one person's: a reach narrowed to owners")
+    return "\n".join(sorted(reach.owners)) + "|" + (reach.authority_key or "")
+
+
 #: makes the rows of some stored statements (each with its ``position``); may leave some out
 MakeRows = Callable[[list[StoredStatement]], list[RecordRow]]
 

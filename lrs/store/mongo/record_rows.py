@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 
-from lrs.store.contract.record_rows import RecordFilter, RecordRow, RecordRowStore, RecordSum, RecordValues
+from lrs.store.contract.record_rows import (
+    RecordFilter, RecordRow, RecordRowStore, RecordSum, RecordValues, reach_mark,
+)
 from lrs.store.contract.statements import StoredStatement
 from lrs.store.mongo.connection import MongoConnection
-from lrs.store.sqlite.record_rows import BATCH, reach_mark
 from lrs.xapi.query import StatementQuery, parse_position, timeline_position
 
+#: records read and given to the reader at a time while rows are made
+BATCH = 2000
 _FIELDS = ("statement_id", "day", "way", "verb", "verb_label", "type", "source", "tags", "minutes", "timed", "hidden",
            "text", "annotated")
 

@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import json
 
-from lrs.access import Reach
-from lrs.store.contract.record_rows import RecordFilter, RecordRow, RecordRowStore, RecordSum, RecordValues
+from lrs.store.contract.record_rows import (
+    RecordFilter, RecordRow, RecordRowStore, RecordSum, RecordValues, reach_mark,
+)
 from lrs.store.contract.statements import StoredStatement
 from lrs.store.sqlite.connection import SQLiteConnection
 from lrs.xapi.query import StatementQuery, parse_position, timeline_position
 
-#: records read and given to the reader at a time while rows are made
-BATCH = 500
+#: records read and given to the reader at a time while rows are made (one write transaction each)
+BATCH = 2000
 _SEP = "\x1f"  # between tags, and around them: a tag matches as ``\x1f<tag>\x1f``
 _COLUMNS = "seq, statement_id, ts, day, way, verb, verb_label, type, source, tags, minutes, timed, hidden, annotated"
-
-
-def reach_mark(reach: Reach) -> str:
-    """Which reach a person's rows were made within: rows are read only within the same one."""
-    if reach.owners is None:
-        raise ValueError("record rows are one person's: a reach narrowed to owners")
-    return "\n".join(sorted(reach.owners)) + "|" + (reach.authority_key or "")
 
 
 def _row(r) -> RecordRow:
