@@ -84,6 +84,9 @@ _PUBLIC = {
     "Identity": "lrs.store.base",
     "StoredStatement": "lrs.store.base",
     "StatementPage": "lrs.store.base",
+    "RecordRow": "lrs.store.contract.record_rows",
+    "RecordFilter": "lrs.store.contract.record_rows",
+    "RecordSum": "lrs.store.contract.record_rows",
     # for a store backend's author (register_stores): what the domain decides, the store persists
     "PreparedStatement": "lrs.xapi.statements",
     "plan_writes": "lrs.xapi.writes",

@@ -30,6 +30,7 @@ from lrs.store.contract import (
     ItemStore,
     PeopleStore,
     Person,
+    RecordRowStore,
     StatementPage,
     StatementStore,
     StoredStatement,
@@ -38,7 +39,8 @@ from lrs.store.contract import (
 __all__ = ["RECORD_KINDS", "Identity", "Item", "Person", "StatementPage", "Store", "StoredStatement"]
 
 
-class Store(StatementStore, DocumentStore, PeopleStore, ItemStore, CredentialStore, ErasureStore, CopyingStore):
+class Store(StatementStore, DocumentStore, PeopleStore, ItemStore, CredentialStore, RecordRowStore, ErasureStore,
+            CopyingStore):
     """Everything the LRS keeps. Methods raise :mod:`lrs.errors` types for client faults."""
 
     @abc.abstractmethod

@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 GATE = ROOT / "lrs" / "access.py"
 #: store methods that read or change a person's statements, attachments or documents
 GATED = ("get_statement", "query_statements", "count_statements", "reachable_ids", "get_attachments", "get_document",
-         "document_ids", "change_document", "delete_documents", "agent_documents")
+         "document_ids", "change_document", "delete_documents", "agent_documents", "sync_record_rows",
+         "forget_record_rows", "annotated_record_rows", "query_record_rows", "count_record_rows", "sum_record_rows",
+         "record_row_values")
 #: the idioms each view once used to decide ownership by hand; the gate replaced them all
 RETIRED = ("belongs", "owner_keys", "require_own_actor", "require_own_agent", "person_keys", "reads_only_own",
            "records_of")

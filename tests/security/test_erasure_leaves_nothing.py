@@ -54,8 +54,9 @@ def _store_bytes(home) -> bytes:
 
 
 def _leftovers(home) -> dict[str, list[str]]:
-    """Which of her strings each store file still holds."""
-    wanted = [EMAIL, USERNAME, *TEXTS]
+    """Which of her strings each store file still holds (in lower case too: the space's record rows
+    keep the text a search looks in lower-cased)."""
+    wanted = [EMAIL, USERNAME, *TEXTS, *(t.lower() for t in TEXTS)]
     found = {}
     for path in sorted(home.glob("lrs.sqlite3*")):
         if path.is_file():
@@ -114,8 +115,12 @@ def test_erasure_leaves_nothing_in_the_sqlite_files(tmp_path):
         mention = statement(id=str(uuid.uuid4()), context={"instructor": {"mbox": f"mailto:{EMAIL}"}})
         assert others.post(f"{server.xapi}/statements", json=[mention]).status_code == 200
 
+        # her timeline, a search and "how I learn" make her record rows (lrs_space.rows): erasure takes them too
+        assert "Kumquat" in zara.session.get(url + "/space/?q=kumquat").text
+        assert zara.session.get(url + "/space/ways").status_code == 200
         before = _store_bytes(home)
         assert all(s.encode() in before for s in [EMAIL, USERNAME, *TEXTS]), "the test must see her data first"
+        assert all(s.lower().encode() in before for s in TEXTS[:2]), "the test must see her record rows first"
 
         erased = zara.post("/space/erase", {"confirm": USERNAME, "password": PASSWORD})
         assert erased.status_code == 302 and "/space/erased" in erased.headers["Location"], erased.text
@@ -175,8 +180,13 @@ def test_erasure_leaves_nothing_in_the_mongodb_collections_mongomock_only():
         prepared(actor=her, object={"objectType": "StatementRef", "id": not_yet}),
         prepared(actor={"mbox": "mailto:other@example.org"}, context={"instructor": her}),
     ])
+    from lrs.access import Access
+    from tests.store.test_contract_record_rows import Reader
+
+    store.sync_record_rows(ann.id, Reader(), reach=Access.for_person(store, ann).reach())  # her record rows
     assert EMAIL in _everything(store.db) and TEXTS[0] in _everything(store.db)
+    assert TEXTS[0].lower() in _everything(store.db)
     store.erase_person(ann.id, erased_home_page="https://learnfolio.example/erased")
     left = _everything(store.db)
-    assert EMAIL not in left and USERNAME not in left and TEXTS[0] not in left
+    assert EMAIL not in left and USERNAME not in left and TEXTS[0] not in left and TEXTS[0].lower() not in left
     assert agent_key(her) not in left

@@ -17,6 +17,7 @@ from lrs.store.contract import (
     ErasureStore,
     ItemStore,
     PeopleStore,
+    RecordRowStore,
     StatementStore,
 )
 from lrs.store.mongo import MongoStore
@@ -30,6 +31,7 @@ PARTS_AT = {
     PeopleStore: ("people", ["test_contract_people"]),
     ItemStore: ("items", ["test_contract_items"]),
     CredentialStore: ("credentials", ["test_contract_credentials"]),
+    RecordRowStore: ("record_rows", ["test_contract_record_rows"]),
     ErasureStore: ("erasure", ["test_contract_erasure"]),
     CopyingStore: ("copying", ["test_contract_copying"]),
 }

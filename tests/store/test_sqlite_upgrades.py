@@ -6,7 +6,8 @@ from __future__ import annotations
 import sqlite3
 
 from lrs.access import Reach
-from lrs.store.sqlite import SQLiteStore
+from lrs.store.contract.record_rows import RecordFilter
+from lrs.store.sqlite import SCHEMA_VERSION, SQLiteStore
 from lrs.xapi.agents import agent_key
 from lrs.xapi.query import StatementQuery
 from tests.store.contract import by, prepared
@@ -49,7 +50,7 @@ def test_sqlite_store_of_schema_1_is_upgraded_with_actor_keys(tmp_path):
     old.initialise()
     page = old.query_statements(StatementQuery(), 10, reach=Reach(owners=(agent_key(ANN),)))
     assert [s.id for s in page.statements] == [mine.id]
-    assert old.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "4"
+    assert old.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == SCHEMA_VERSION
     assert old.check() == []
 
 
@@ -90,4 +91,30 @@ def test_sqlite_store_of_schema_3_gets_its_timeline(tmp_path):
     old = SQLiteStore(path)
     old.initialise()
     assert listed(old) == [newer.id, older.id]
-    assert old.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "4"
+    assert old.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_sqlite_store_of_schema_4_gains_record_rows_with_the_same_answers(tmp_path):
+    from tests.store.test_contract_record_rows import Reader
+
+    path = tmp_path / "old.sqlite3"
+    store = SQLiteStore(path)
+    store.initialise()
+    older, newer = at("2025-12-01"), at("2026-01-01")
+    store.store_statements([newer, older])
+    ann = store.add_person("ann", "hash")
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE record_rows")
+    conn.execute("DROP TABLE record_row_state")
+    conn.execute("DROP TABLE record_row_texts")
+    conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    old = SQLiteStore(path)
+    old.initialise()
+    assert old.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "5"
+    assert listed(old) == [newer.id, older.id]
+    assert old.sync_record_rows(ann.id, Reader(), reach=ANNS) == 2
+    assert [r.statement_id for r in old.query_record_rows(ann.id, RecordFilter(), 10, reach=ANNS)] == listed(old)
+    old.close()

@@ -6,6 +6,7 @@
 - :mod:`.people`: people, the identities they claim, the attempt counters that limit guessing
 - :mod:`.items`: the small records plugins keep per person
 - :mod:`.credentials`: keys and their scopes
+- :mod:`.record_rows`: a small row per record of a person that readers derive, to filter, page and sum
 - :mod:`.erasure` and :mod:`.copying`: what spans the parts, erasing a person and copying a store
 
 What storing a batch of statements does (a resend, a conflict, a voiding, a StatementRef) is not
@@ -18,10 +19,13 @@ from lrs.store.contract.documents import DocumentStore
 from lrs.store.contract.erasure import ErasureStore
 from lrs.store.contract.items import Item, ItemStore
 from lrs.store.contract.people import Identity, PeopleStore, Person
+from lrs.store.contract.record_rows import RecordFilter, RecordRow, RecordRowStore, RecordSum, RecordValues
 from lrs.store.contract.statements import StatementPage, StatementStore, StoredStatement
 
 #: the parts, in the order a store is composed of them
-PARTS = (StatementStore, DocumentStore, PeopleStore, ItemStore, CredentialStore, ErasureStore, CopyingStore)
+PARTS = (StatementStore, DocumentStore, PeopleStore, ItemStore, CredentialStore, RecordRowStore, ErasureStore,
+         CopyingStore)
 
 __all__ = ["PARTS", "RECORD_KINDS", "CopyingStore", "CredentialStore", "DocumentStore", "ErasureStore", "Identity",
-           "Item", "ItemStore", "PeopleStore", "Person", "StatementPage", "StatementStore", "StoredStatement"]
+           "Item", "ItemStore", "PeopleStore", "Person", "RecordFilter", "RecordRow", "RecordRowStore", "RecordSum",
+           "RecordValues", "StatementPage", "StatementStore", "StoredStatement"]

@@ -8,7 +8,7 @@ says how batches are written and ordered).
 One module per part of the contract (:mod:`lrs.store.contract`), each a mixin on what they
 share (:mod:`.connection`, where pymongo is imported: SQLite deployments need not install it,
 ``pip install 'learnfolio[mongo]'``): :mod:`.statements` and :mod:`.queries`, :mod:`.documents`,
-:mod:`.people`, :mod:`.items`, :mod:`.credentials`, :mod:`.erasure`, :mod:`.copying`; the indexes
+:mod:`.people`, :mod:`.items`, :mod:`.credentials`, :mod:`.record_rows`, :mod:`.erasure`, :mod:`.copying`; the indexes
 and their upgrades in :mod:`.schema`.
 """
 
@@ -32,6 +32,7 @@ from lrs.store.mongo.documents import MongoDocuments
 from lrs.store.mongo.erasure import MongoErasure
 from lrs.store.mongo.items import MongoItems
 from lrs.store.mongo.people import MongoPeople
+from lrs.store.mongo.record_rows import MongoRecordRows
 from lrs.store.mongo.schema import INDEXES, SCHEMA_VERSION, MongoSchema
 from lrs.store.mongo.statements import CHUNK_BYTES, LEASE_SECONDS, MongoStatements, statement_owner
 
@@ -39,8 +40,8 @@ __all__ = ["CHUNK_BYTES", "INDEXES", "LEASE_SECONDS", "SCHEMA_VERSION", "MongoSt
            "register_stores", "statement_owner", "supports_transactions"]
 
 
-class MongoStore(MongoStatements, MongoDocuments, MongoPeople, MongoItems, MongoCredentials, MongoErasure,
-                 MongoCopying, MongoSchema, Store):
+class MongoStore(MongoStatements, MongoDocuments, MongoPeople, MongoItems, MongoCredentials, MongoRecordRows,
+                 MongoErasure, MongoCopying, MongoSchema, Store):
     """The storage contract on pymongo. ``transactions=None`` asks the server once."""
 
 

@@ -38,6 +38,7 @@ class MongoErasure(MongoConnection, ErasureStore):
                         continue
                     hashes.update(doc.get("carries", ()))
                     db.statements.delete_one({"_id": doc["_id"], "owner": doc["owner"]})
+                    db.record_rows.delete_many({"statement_id": doc["_id"]})
                     db.statement_ids.delete_one({"_id": doc["_id"]})
                     counts["statements"] += 1
                 if whole:
@@ -46,6 +47,7 @@ class MongoErasure(MongoConnection, ErasureStore):
                 if db.statements.find_one({"carries": sha2}, {"_id": 1}) is None:
                     counts["attachments"] += db.attachments.delete_one({"_id": sha2}).deleted_count
                     db.attachment_chunks.delete_many({"sha2": sha2})
+            self.record_rows_changed()  # a sync running meanwhile writes none of its rows
             if whole:
                 counts["documents"] = db.documents.delete_many({"agent": {"$in": sorted(keys)}}).deleted_count
         if not whole:
@@ -55,6 +57,8 @@ class MongoErasure(MongoConnection, ErasureStore):
             {"$or": [{"person_id": person_id}, {"ref": f"person:{person_id}"}]}).deleted_count
         counts["identities"] = db.identities.delete_many({"person_id": person_id}).deleted_count
         counts["people"] = db.people.delete_one({"_id": person_id}).deleted_count
+        db.record_rows.delete_many({"person_id": person_id})
+        db.record_row_state.delete_one({"_id": person_id})
         self._forget_references(keys)
         return counts
 
@@ -69,6 +73,7 @@ class MongoErasure(MongoConnection, ErasureStore):
             terms = list(dict.fromkeys(kept + sorted(index_keys(statement))))
             db.statements.update_one({"_id": doc["_id"], "owner": doc["owner"]},
                                      {"$set": {"body": dumps(statement), "terms": terms}})
+            db.record_rows.delete_many({"statement_id": doc["_id"]})  # made again from the scrubbed statement
             count += 1
         return count
 
@@ -80,6 +85,7 @@ class MongoErasure(MongoConnection, ErasureStore):
         statement = scrub(json.loads(doc["body"]), keys, home_page)
         kept = [t for t in doc["terms"] if t.split(":", 1)[-1] not in keys]
         doc.update(body=dumps(statement), terms=list(dict.fromkeys(kept + sorted(index_keys(statement)))))
+        db.record_rows.delete_many({"statement_id": statement_id})  # made again from the scrubbed statement
         if owner not in keys:
             db.statements.update_one({"_id": statement_id, "owner": owner},
                                      {"$set": {"body": doc["body"], "terms": doc["terms"]}})

@@ -35,6 +35,9 @@ INDEXES = [
     ("items", [("kind", 1), ("ref", 1)], {"sparse": True}),
     ("attempts", [("kind", 1), ("key", 1)], {"unique": True}),
     ("attempts", [("until", 1)], {"expireAfterSeconds": 0}),  # MongoDB deletes ended windows itself
+    ("record_rows", [("person_id", 1), ("hidden", 1), ("ts", 1), ("seq", 1)], {}),  # a person's rows by time
+    ("record_rows", [("person_id", 1), ("statement_id", 1)], {}),
+    ("record_rows", [("statement_id", 1)], {}),               # erasure: the rows of a statement
 ]
 
 #: 3: ``actor:`` terms from a statement's own actor only, ``carries`` (see the SQLite store)

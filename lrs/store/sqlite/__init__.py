@@ -7,7 +7,7 @@ every query filter is an index range scan in storage order. Terms are interned
 
 One module per part of the contract (:mod:`lrs.store.contract`), each a mixin on the
 connection machinery they share (:mod:`.connection`): :mod:`.statements` and
-:mod:`.queries`, :mod:`.documents`, :mod:`.people`, :mod:`.items`, :mod:`.credentials`,
+:mod:`.queries`, :mod:`.documents`, :mod:`.people`, :mod:`.items`, :mod:`.credentials`, :mod:`.record_rows`,
 :mod:`.erasure`, :mod:`.copying`; the tables and their upgrades in :mod:`.schema`.
 """
 
@@ -22,6 +22,7 @@ from lrs.store.sqlite.documents import SQLiteDocuments
 from lrs.store.sqlite.erasure import SQLiteErasure
 from lrs.store.sqlite.items import SQLiteItems
 from lrs.store.sqlite.people import SQLitePeople
+from lrs.store.sqlite.record_rows import SQLiteRecordRows
 from lrs.store.sqlite.schema import SCHEMA, SCHEMA_VERSION, SQLiteSchema
 from lrs.store.sqlite.statements import SQLiteStatements
 from lrs.xapi.formats import needs_downgrade  # noqa: F401 - as when the store was one module
@@ -31,8 +32,8 @@ from lrs.xapi.statements import same_statement  # noqa: F401 - as when the store
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "SQLiteStore", "open_sqlite", "register_stores"]
 
 
-class SQLiteStore(SQLiteStatements, SQLiteDocuments, SQLitePeople, SQLiteItems, SQLiteCredentials, SQLiteErasure,
-                  SQLiteCopying, SQLiteSchema, Store):
+class SQLiteStore(SQLiteStatements, SQLiteDocuments, SQLitePeople, SQLiteItems, SQLiteCredentials, SQLiteRecordRows,
+                  SQLiteErasure, SQLiteCopying, SQLiteSchema, Store):
     """The storage contract on one SQLite file."""
 
 

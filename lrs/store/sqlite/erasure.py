@@ -9,6 +9,7 @@ import time
 
 from lrs.store.contract.erasure import ErasureStore
 from lrs.store.sqlite.connection import SQLiteConnection
+from lrs.store.sqlite.record_rows import SQLiteRecordRows
 from lrs.store.sqlite.statements import unlist_seq
 from lrs.xapi.erasure import scrub
 from lrs.xapi.indexing import OWNER, index_keys
@@ -53,6 +54,11 @@ class SQLiteErasure(SQLiteConnection, ErasureStore):
                 counts["identities"] = conn.execute("DELETE FROM identities WHERE person_id = ?",
                                                     (person_id,)).rowcount
                 counts["people"] = conn.execute("DELETE FROM people WHERE id = ?", (person_id,)).rowcount
+                conn.execute("DELETE FROM record_rows WHERE person_id = ?", (person_id,))
+                conn.execute("DELETE FROM record_row_texts WHERE person_id = ?", (person_id,))
+                conn.execute("DELETE FROM record_row_state WHERE person_id = ?", (person_id,))
+            conn.execute('UPDATE record_row_state SET "values" = NULL')  # the filter menus are made again
+            SQLiteRecordRows.record_rows_changed(conn)  # a sync running meanwhile writes none of its rows
             self._retire_terms(conn, keys if whole else set())
         self._terms.clear()
         if whole:
@@ -93,6 +99,8 @@ class SQLiteErasure(SQLiteConnection, ErasureStore):
             conn.executemany("DELETE FROM statement_index WHERE term = ? AND seq = ?",
                              [(int(t), seq) for t in terms.split(",") if t])
             unlist_seq(conn, seq, terms, body)
+            conn.execute("DELETE FROM record_rows WHERE seq = ?", (seq,))
+            conn.execute("DELETE FROM record_row_texts WHERE seq = ?", (seq,))
             conn.execute("DELETE FROM statements WHERE seq = ?", (seq,))
         return hashes
 
@@ -148,3 +156,5 @@ class SQLiteErasure(SQLiteConnection, ErasureStore):
             conn.executemany("DELETE FROM timeline WHERE term = ? AND seq = ?", [(t, seq) for t in gone])
         conn.execute("UPDATE statements SET body = ?, terms = ? WHERE seq = ?",
                      (dumps(statement), ",".join(map(str, new_ids)), seq))
+        conn.execute("DELETE FROM record_rows WHERE seq = ?", (seq,))  # made again from the scrubbed statement
+        conn.execute("DELETE FROM record_row_texts WHERE seq = ?", (seq,))

@@ -120,6 +120,48 @@ CREATE TABLE IF NOT EXISTS timeline (
     seq INTEGER NOT NULL,
     PRIMARY KEY (term, ts, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS record_rows (
+    person_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    statement_id TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    day TEXT NOT NULL,
+    way TEXT NOT NULL,
+    verb TEXT NOT NULL,
+    verb_label TEXT NOT NULL,
+    type TEXT NOT NULL,
+    source TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    minutes INTEGER NOT NULL,
+    timed INTEGER NOT NULL,
+    hidden INTEGER NOT NULL,
+    annotated TEXT NOT NULL,
+    PRIMARY KEY (person_id, seq)
+);
+CREATE INDEX IF NOT EXISTS record_rows_time ON record_rows (person_id, hidden, ts, seq);
+CREATE INDEX IF NOT EXISTS record_rows_statement ON record_rows (seq);
+CREATE INDEX IF NOT EXISTS record_rows_id ON record_rows (person_id, statement_id);
+CREATE INDEX IF NOT EXISTS record_rows_annotated ON record_rows (person_id, statement_id, annotated)
+    WHERE annotated != '';
+CREATE INDEX IF NOT EXISTS record_rows_way ON record_rows (person_id, hidden, way, day, minutes, timed);
+CREATE INDEX IF NOT EXISTS record_rows_source ON record_rows (person_id, hidden, source);
+CREATE INDEX IF NOT EXISTS record_rows_type ON record_rows (person_id, hidden, type);
+CREATE INDEX IF NOT EXISTS record_rows_verb ON record_rows (person_id, hidden, verb);
+CREATE INDEX IF NOT EXISTS record_rows_tags ON record_rows (person_id, hidden, tags);
+CREATE TABLE IF NOT EXISTS record_row_texts (
+    person_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (person_id, seq)
+);
+CREATE INDEX IF NOT EXISTS record_row_texts_statement ON record_row_texts (seq);
+CREATE TABLE IF NOT EXISTS record_row_state (
+    person_id INTEGER PRIMARY KEY,
+    reach TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
+    "values" TEXT
+);
 """
 
 #: 2: statements are also indexed by ``actor:`` (whom they belong to); a version 1 store is upgraded on open
@@ -127,7 +169,9 @@ CREATE TABLE IF NOT EXISTS timeline (
 #: theirs alone), and which statements carried which attachment bodies (statement_attachments)
 #: 4: the timeline: (owner term, time of the learning, seq) of every statement that is neither voided nor
 #: voiding, so one person's records are listed by when the learning happened from an index
-SCHEMA_VERSION = "4"
+#: 5: record rows (lrs.store.contract.record_rows), filled lazily per person: a store of version 4 gains the
+#: empty tables (record_rows, their search text in record_row_texts, each person's record_row_state)
+SCHEMA_VERSION = "5"
 
 
 class SQLiteSchema(SQLiteConnection):
@@ -155,6 +199,8 @@ class SQLiteSchema(SQLiteConnection):
             self._upgrade_to_3()
         if version in ("1", "2", "3"):
             self._upgrade_to_4()
+        if version in ("1", "2", "3", "4"):
+            self._upgrade_to_5()
 
     #: columns people gained after the table was first made: (name, definition)
     _PEOPLE_COLUMNS_ADDED = (("disabled", "INTEGER NOT NULL DEFAULT 0"), ("last_sign_in", "TEXT"))
@@ -229,6 +275,13 @@ class SQLiteSchema(SQLiteConnection):
                 rows += [(int(t), ts, seq) for t in terms.split(",") if t and int(t) in owners]
             conn.executemany("INSERT OR IGNORE INTO timeline (term, ts, seq) VALUES (?, ?, ?)", rows)
             conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+
+    def _upgrade_to_5(self) -> None:
+        """Record rows: the tables (made above, empty) are filled per person when their reader asks."""
+        with self._write() as conn:
+            if conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] != "4":
+                return
+            conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
 
     def _verified_keys_of(self, agent: dict) -> tuple[str, ...] | None:
         """The verified identity keys of the person one of whose identities ``agent`` is (upgrade only)."""

@@ -137,6 +137,10 @@ def find_record(records: list[Record], statement_id: str) -> Record:
 
 def hidden_count(access: Access, filters: Filters) -> int:
     """How many hidden records the filters' store part finds (the store counts them; pages leave them out)."""
+    from lrs_space.rows import hidden_rows, rows_ready
+
+    if rows_ready(access):
+        return hidden_rows(access, filters)
     store = lrs_app().store
     ids = [item.ref for item in store.list_items(ANNOTATION, person_id=access.person_id)
            if item.body.get("hidden") and item.ref]
@@ -162,7 +166,12 @@ def facets_for(access: Access) -> dict[str, list]:
     """The values each filter of the person's timeline can take. Reading every record is the cost,
     so they are kept per person: records stored since are added to them (the everyday case: a few
     arrived), and they are read again from the whole record when something else changed (a record
-    voided or deleted, an annotation changed, many arrived)."""
+    voided or deleted, an annotation changed, many arrived). For the person's own access the store
+    gives them from the record rows (lrs_space.rows)."""
+    from lrs_space.rows import facets_of_rows, rows_ready
+
+    if rows_ready(access):
+        return facets_of_rows(access)
     store = lrs_app().store
     read = reader_for(access)
     reach = access.reach()

@@ -159,9 +159,14 @@ class Record:
         ref = (self.statement.get("context") or {}).get("statement")
         return ref.get("id", "").lower() or None if isinstance(ref, dict) else None
 
+    @property
+    def haystack(self) -> str:
+        """The text a search looks in, lower case."""
+        return " ".join((self.title, self.description, self.note, self.application, " ".join(self.tags),
+                         self.verb, " ".join(self.people), self.source)).lower()
+
     def matches_text(self, words: list[str]) -> bool:
-        haystack = " ".join((self.title, self.description, self.note, self.application, " ".join(self.tags),
-                             self.verb, " ".join(self.people), self.source)).lower()
+        haystack = self.haystack
         return all(w in haystack for w in words)
 
 

@@ -278,6 +278,37 @@ def by_month(records, months: int = 12, until: str | None = None) -> list[Month]
     return list(reversed(out))
 
 
+def by_month_of_sums(sums, months: int = 12, until: str | None = None) -> list[Month]:
+    """:func:`by_month` from the store's sums per month and way (``RecordSum``) instead of the records."""
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    minutes: dict[str, dict[str, int]] = defaultdict(dict)
+    for s in sums:
+        counts[s.month][s.way] = s.count
+        if s.timed:
+            minutes[s.month][s.way] = s.minutes
+    last = until or max(counts, default=None)
+    if last is None:
+        return []
+    year, month = int(last[:4]), int(last[5:7])
+    out = []
+    for _ in range(months):
+        key = f"{year:04d}-{month:02d}"
+        out.append(Month(key, dict(counts.get(key, {})), dict(minutes.get(key, {}))))
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return list(reversed(out))
+
+
+def totals_of_sums(sums) -> dict[str, dict[str, int]]:
+    """:func:`totals` from the store's sums per month and way."""
+    out = {way: {"count": 0, "minutes": 0} for way in WAYS}
+    for s in sums:
+        out[s.way]["count"] += s.count
+        out[s.way]["minutes"] += s.minutes
+    return out
+
+
 def totals(records) -> dict[str, dict[str, int]]:
     out = {way: {"count": 0, "minutes": 0} for way in WAYS}
     for r in records:

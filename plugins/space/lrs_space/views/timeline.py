@@ -14,6 +14,7 @@ from lrs_space.annotations import (
 )
 from lrs_space.people import SHARE, SHARE_SEEN, facets_for, goals_of, hidden_count, reader_for, record_of
 from lrs_space.records import Filters, Page, browse, count, position_arg, scan
+from lrs_space.rows import browse_rows, count_rows, hidden_rows, rows_ready
 from lrs_space.ways import WAYS
 from lrs_space.web import bp
 
@@ -28,16 +29,22 @@ def timeline():
     reach = g.access.reach()
     filters = Filters.from_args(request.args)
     before, after = position_arg(request.args.get("before")), position_arg(request.args.get("after"))
-    read = reader_for(g.access)
-    page = Page([], None, None) if filters.problem else browse(store, reach, read, filters, before=before,
-                                                                after=after)
-    hidden = hidden_count(g.access, Filters())
-    total = count(store, reach, Filters(), hidden)
-    matched = None
-    if filters.hidden:
-        matched = hidden_count(g.access, Filters(**{**filters.args(), "hidden": ""}))
-    elif filters.active():
-        matched = count(store, reach, filters, hidden_count(g.access, filters))
+    if rows_ready(g.access):  # every filter, the page and the counts from the store's record rows
+        page = Page([], None, None) if filters.problem else browse_rows(g.access, filters, before=before, after=after)
+        hidden = hidden_rows(g.access, Filters())
+        total = count_rows(g.access, Filters())
+        matched = count_rows(g.access, filters) if filters.active() else None
+    else:
+        read = reader_for(g.access)
+        page = Page([], None, None) if filters.problem else browse(store, reach, read, filters, before=before,
+                                                                    after=after)
+        hidden = hidden_count(g.access, Filters())
+        total = count(store, reach, Filters(), hidden)
+        matched = None
+        if filters.hidden:
+            matched = hidden_count(g.access, Filters(**{**filters.args(), "hidden": ""}))
+        elif filters.active():
+            matched = count(store, reach, filters, hidden_count(g.access, filters))
     return render("timeline.html", page=page, total=total, matched=matched, hidden=hidden, filters=filters,
                   facets=facets_for(g.access), ways=WAYS, args=filters.args(), new_shares=_new_shares(),
                   undo=_undo(request.args.get("hid")), deleted=request.args.get("deleted"))
