@@ -37,8 +37,8 @@ def write_site(home: Path, values: dict) -> Path:
 def default_workers() -> int:
     """``lrs serve``'s worker processes: one per CPU this process may run on, at least 2. Each
     answers xAPI reads in its event loop, so more workers than CPUs only take turns on them, and
-    pay for it in switches and cold caches: on 2 CPUs, 2 workers used 10–25 % less CPU per request
-    than 4, with no worse p99 at 4 and 16 clients (docs/performance.md, issue 18)."""
+    pay for it in switches and cold caches: on 2 CPUs, 2 workers used about 10–25 % less CPU per
+    request than 4 (docs/performance.md, issue 18; p99 not yet measured on a quiet machine)."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
