@@ -63,7 +63,9 @@ def error_response(error: LRSError) -> Response:
 
 
 class _SessionInterface(SecureCookieSessionInterface):
-    """Flask's cookie sessions, with the signing serializer made once rather than on every request."""
+    """Flask's cookie sessions, with the signing serializer made once rather than on every request,
+    and nothing read or written for a request without cookies whose session stays untouched (every
+    xAPI request): Flask's own steps give the same answer there, after parsing and computing more."""
 
     def get_signing_serializer(self, app):
         keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
@@ -71,6 +73,36 @@ class _SessionInterface(SecureCookieSessionInterface):
         if cached is None or cached[0] != keys:
             cached = self._serializer = (keys, super().get_signing_serializer(app))
         return cached[1]
+
+    def open_session(self, app, request):
+        if "HTTP_COOKIE" not in request.environ and app.secret_key:
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if not session and not session.accessed and not session.modified:
+            return  # what Flask's save_session does for it too: no Vary, no cookie
+        super().save_session(app, session, response)
+
+
+class _Flask(Flask):
+    """Flask, with its check of whether a view or hook is a coroutine function made once per
+    function instead of on every call (five times a request)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._synchronous: dict = {}
+
+    def ensure_sync(self, func):
+        try:
+            return self._synchronous[func]
+        except KeyError:
+            if len(self._synchronous) >= 1000:  # functions made per request (after_this_request) come and go
+                self._synchronous.clear()
+            made = self._synchronous[func] = super().ensure_sync(func)
+            return made
+        except TypeError:  # not hashable: as Flask does it
+            return super().ensure_sync(func)
 
 
 def create_app(config: Config | dict | None = None, *, plugins=()) -> Flask:
@@ -86,7 +118,7 @@ def create_app(config: Config | dict | None = None, *, plugins=()) -> Flask:
     store = open_store(config, pm)
     store.initialise()
 
-    app = Flask("lrs")
+    app = _Flask("lrs")
     app.session_interface = _SessionInterface()
     app.config["SECRET_KEY"] = config.secret_key
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
