@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from dataclasses import dataclass, field, replace
 
 import orjson
@@ -87,22 +88,25 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 class _Flask(Flask):
     """Flask, with its check of whether a view or hook is a coroutine function made once per
-    function instead of on every call (five times a request)."""
+    function instead of on every call (five times a request). Functions are remembered weakly:
+    those made per request (``after_this_request``) go with their request, and what they hold
+    with them."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._synchronous: dict = {}
+        self._synchronous: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def ensure_sync(self, func):
         try:
-            return self._synchronous[func]
+            made = self._synchronous[func]
         except KeyError:
-            if len(self._synchronous) >= 1000:  # functions made per request (after_this_request) come and go
-                self._synchronous.clear()
-            made = self._synchronous[func] = super().ensure_sync(func)
+            made = super().ensure_sync(func)
+            # a plain function is its own answer: kept as None, so the entry does not keep it alive
+            self._synchronous[func] = None if made is func else made
             return made
-        except TypeError:  # not hashable: as Flask does it
+        except TypeError:  # not weakly referable or not hashable: as Flask does it
             return super().ensure_sync(func)
+        return func if made is None else made
 
 
 def create_app(config: Config | dict | None = None, *, plugins=()) -> Flask:

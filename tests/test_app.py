@@ -62,7 +62,24 @@ def test_coroutine_views_are_still_told_apart(app):
             assert made is not coroutine
 
 
-def test_the_coroutine_check_cache_is_bounded(app):
-    for _ in range(2500):  # as after_this_request makes a function per request
-        app.ensure_sync(lambda response: response)
-    assert len(app._synchronous) <= 1000
+def test_functions_made_per_request_are_not_kept_with_what_they_hold(app):
+    import gc
+    import weakref
+
+    class Payload:  # what a function made per request (after_this_request) may hold: a request's data
+        pass
+
+    held = []
+    for _ in range(50):
+        payload = Payload()
+
+        def after(response, payload=payload):
+            return response
+
+        assert app.ensure_sync(after) is after
+        assert app.ensure_sync(after) is after  # asked again: remembered
+        held.append(weakref.ref(payload))
+        del after, payload
+    gc.collect()
+    assert [ref for ref in held if ref() is not None] == []
+    assert len(app._synchronous) < 50
