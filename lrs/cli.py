@@ -188,7 +188,7 @@ def _has_people(config: Config) -> bool:
 @cli.command(help="Serve the LRS with Granian (several worker processes share the store).")
 @click.option("--host", default=None, help="address to listen on [LRS_HOST, default 127.0.0.1]")
 @click.option("--port", type=int, default=None, help="port [LRS_PORT, default 8080]")
-@click.option("--workers", type=int, default=None, help="worker processes [LRS_WORKERS, default 4]")
+@click.option("--workers", type=int, default=None, help="worker processes [LRS_WORKERS, default: one per CPU, at least 2]")
 @click.option("--threads", type=int, default=4, show_default=True, help="threads per worker")
 def serve(host, port, workers, threads):
     config = _config()
