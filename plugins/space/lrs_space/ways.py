@@ -264,6 +264,11 @@ def by_month(records, months: int = 12, until: str | None = None) -> list[Month]
         counts[m][r.way] += 1
         if r.seconds:
             minutes[m][r.way] += round(r.seconds / 60)
+    return _window(counts, minutes, months, until)
+
+
+def _window(counts: dict, minutes: dict, months: int, until: str | None) -> list[Month]:
+    """The last ``months`` months (to the newest month counted, or ``until``), oldest first."""
     last = until or max(counts, default=None)
     if last is None:
         return []
@@ -286,18 +291,7 @@ def by_month_of_sums(sums, months: int = 12, until: str | None = None) -> list[M
         counts[s.month][s.way] = s.count
         if s.timed:
             minutes[s.month][s.way] = s.minutes
-    last = until or max(counts, default=None)
-    if last is None:
-        return []
-    year, month = int(last[:4]), int(last[5:7])
-    out = []
-    for _ in range(months):
-        key = f"{year:04d}-{month:02d}"
-        out.append(Month(key, dict(counts.get(key, {})), dict(minutes.get(key, {}))))
-        month -= 1
-        if month == 0:
-            year, month = year - 1, 12
-    return list(reversed(out))
+    return _window(counts, minutes, months, until)
 
 
 def totals_of_sums(sums) -> dict[str, dict[str, int]]:
