@@ -561,7 +561,7 @@ def test_follows_needs_every_statement_to_follow_a_template_and_the_whole_regist
 
 def _spec_pattern(draw, depth, templates, patterns):
     """A random pattern as ADL's generative test makes them (libraries/test_matching.py): unique
-    templates, so no pattern is greedily undecidable; no optional or zeroOrMore inside alternates."""
+    templates, so no pattern is greedily undecidable; no member inside alternates that can match nothing."""
     kinds = ["template"] if depth > 3 else ["template", "sequence", "alternates", "optional", "oneOrMore", "zeroOrMore"]
     kind = draw(st.sampled_from(kinds))
     if kind == "template":
@@ -573,14 +573,28 @@ def _spec_pattern(draw, depth, templates, patterns):
         members = []
         for _ in range(draw(st.integers(2, 3))):
             member = _spec_pattern(draw, depth + 1, templates, patterns)
-            while kind == "alternates" and patterns.get(member) is not None and \
-                    patterns[member].kind in ("optional", "zeroOrMore"):
+            while kind == "alternates" and _nullable(member, patterns):
                 member = _spec_pattern(draw, depth + 1, templates, patterns)
             members.append(member)
     else:
         members = [_spec_pattern(draw, depth + 1, templates, patterns)]
     patterns[name] = Pattern(id=name, kind=kind, members=tuple(members))
     return name
+
+
+def _nullable(element, patterns) -> bool:
+    """Whether ``element`` can match no statements (an optional, or a sequence of optionals...): inside
+    alternates such a member makes the greedy algorithm judge prefixes as failures, since it prefers a
+    member that matched nothing over one still under way (communication §2.2), so ADL's generative test
+    keeps such members out of alternates."""
+    pattern = patterns.get(element)
+    if pattern is None:
+        return False
+    if pattern.kind in ("optional", "zeroOrMore"):
+        return True
+    if pattern.kind == "sequence":
+        return all(_nullable(m, patterns) for m in pattern.members)
+    return any(_nullable(m, patterns) for m in pattern.members)
 
 
 def _generate(draw, element, patterns):
