@@ -212,10 +212,12 @@ def _declared_length(value: str | None) -> int:
 
 
 def _record(state: Observability, response: Response) -> None:
-    elapsed = time.perf_counter() - g.get("lrs_started", time.perf_counter())
-    resource = request.blueprint or "none"
-    xreq = g.get("xapi")
-    method = xreq.method if xreq is not None else request.method
+    # the request and g looked up in the context once each, not once per attribute
+    flask_request, request_g = request._get_current_object(), g._get_current_object()
+    elapsed = time.perf_counter() - request_g.get("lrs_started", time.perf_counter())
+    resource = flask_request.blueprint or "none"
+    xreq = request_g.get("xapi")
+    method = xreq.method if xreq is not None else flask_request.method
     status = response.status_code
     counter = state.counters.get((resource, method, status))
     if counter is None:  # prometheus_client's labels() costs more than the increment; kept per label set
@@ -228,18 +230,18 @@ def _record(state: Observability, response: Response) -> None:
     histogram.observe(elapsed)
     if state.log is None:
         return
-    credential = getattr(xreq, "credential", None) if xreq is not None else g.get("lrs_credential")
+    credential = getattr(xreq, "credential", None) if xreq is not None else request_g.get("lrs_credential")
     record = {
         "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
         "method": method,
-        "path": request.path,
+        "path": flask_request.path,
         "status": response.status_code,
         "ms": round(elapsed * 1000, 2),
-        "in": _declared_length(request.environ.get("CONTENT_LENGTH")),
+        "in": _declared_length(flask_request.environ.get("CONTENT_LENGTH")),
         "out": response.calculate_content_length(),
         "credential": getattr(credential, "key", None),
         "xapi_version": getattr(xreq, "version", None) or None,
-        "remote": request.remote_addr,
+        "remote": flask_request.remote_addr,
     }
     if response.status_code >= 400 and response.is_json:
         record["location"] = (response.get_json(silent=True) or {}).get("location")

@@ -11,6 +11,7 @@ here, at the HTTP boundary, keeps the domain and the stores free of keys; in-pro
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 
@@ -23,9 +24,15 @@ from lrs.xapi.query import CURSOR_REFUSED
 _PURPOSE = b"learnfolio: more cursor tags, v1\x00"
 
 
+@functools.lru_cache(maxsize=8)
+def _cursor_key(secret_key: str) -> bytes:
+    """The key of cursor tags for a secret: derived once, not for every page with a ``more``."""
+    return hashlib.sha256(_PURPOSE + secret_key.encode()).digest()
+
+
 def _tag(cursor: str, secret_key: str) -> str:
-    key = hashlib.sha256(_PURPOSE + secret_key.encode()).digest()
-    digest = hmac.new(key, cursor.encode(), hashlib.sha256).digest()
+    # hmac.digest: the same HMAC-SHA256 as hmac.new(...).digest(), in one call into OpenSSL
+    digest = hmac.digest(_cursor_key(secret_key), cursor.encode(), "sha256")
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 

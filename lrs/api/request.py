@@ -71,16 +71,28 @@ def _headers(environ: dict) -> dict[str, str]:
 
 def build_request() -> XAPIRequest:
     """Read Flask's request into an XAPIRequest (alternate syntax included)."""
+    flask_request = request._get_current_object()  # one context lookup instead of one per attribute
     try:
-        query_pairs = parse_qsl(request.query_string.decode("utf-8"), keep_blank_values=True,
+        query_pairs = parse_qsl(flask_request.query_string.decode("utf-8"), keep_blank_values=True,
                                 errors="strict")
     except UnicodeDecodeError:
         raise BadRequest("the query string is not valid UTF-8", location="query") from None
     params = _single_params(query_pairs)
-    headers = _headers(request.environ)
-    if request.method == "POST" and "method" in params:
+    headers = _headers(flask_request.environ)
+    method = flask_request.method
+    if method == "POST" and "method" in params:
         return _alternate(params, headers)
-    return XAPIRequest(method=request.method, params=params, headers=headers, body=request.get_data())
+    return XAPIRequest(method=method, params=params, headers=headers, body=_body(flask_request))
+
+
+def _body(flask_request) -> bytes:
+    """The request's body. A request with neither Content-Length nor Transfer-Encoding has none
+    (RFC 9112 §6.3): most GETs, answered without building werkzeug's input stream (a tenth of a
+    small request's CPU). Any other is read as werkzeug reads it, limits and 413 included."""
+    environ = flask_request.environ
+    if not environ.get("CONTENT_LENGTH") and "HTTP_TRANSFER_ENCODING" not in environ:
+        return b""
+    return flask_request.get_data()
 
 
 def _alternate(params: dict, headers: dict) -> XAPIRequest:

@@ -134,16 +134,17 @@ def _attachment_parts(statement_ids: list[str], xreq: XAPIRequest) -> list[Attac
 
 
 def _respond(body: str, xreq: XAPIRequest, attachments: bool, statement_ids: list[str], **headers) -> Response:
+    payload = body.encode()
     if attachments:
-        payload, content_type = build_multipart(body.encode(), _attachment_parts(statement_ids, xreq))
+        payload, content_type = build_multipart(payload, _attachment_parts(statement_ids, xreq))
         response = Response(payload, status=200, content_type=content_type)
     else:
-        response = Response(body, status=200, mimetype=JSON)
+        response = Response(payload, status=200, mimetype=JSON)
     for name, value in headers.items():
         response.headers[name.replace("_", "-")] = value
     if xreq.method == "HEAD":
         response.set_data(b"")
-        response.headers["Content-Length"] = str(len(payload if attachments else body.encode()))
+        response.headers["Content-Length"] = str(len(payload))
     return _consistent_through(response)
 
 
@@ -185,7 +186,8 @@ def get_statements(xreq: XAPIRequest):
     more = ""
     if page.more:
         more = f"{ctx.config.xapi_prefix}/statements?more={cursors.sign(page.more, ctx.config.secret_key)}"
-    body = '{"statements":[' + rendered + '],"more":' + orjson.dumps(more).decode() + "}"
+    # one join: each `+` would copy the whole page (~150 KB) once more
+    body = "".join(('{"statements":[', rendered, '],"more":', orjson.dumps(more).decode(), "}"))
     headers = {}
     if page.statements:
         newest = max(s.stored for s in page.statements)
