@@ -49,3 +49,17 @@ class ItemStore(abc.ABC):
         For one-time tokens (invitations, confirmation links, link codes): of callers racing
         for one item, in any threads and processes, exactly one gets it.
         """
+
+    @abc.abstractmethod
+    def change_token(self, name: str) -> str | None:
+        """A value that differs after every :meth:`note_change` of ``name``, made by any process.
+
+        For caches of what every request reads and seldom changes (the xAPI Profiles registry): a
+        backend answers it as cheaply as it can, since it is asked on every request. ``name`` is
+        lower-case letters, digits and dashes.
+        """
+
+    @abc.abstractmethod
+    def note_change(self, name: str) -> None:
+        """Mark ``name`` changed, after the change itself is stored: from now on every process's
+        :meth:`change_token` differs from what it answered before."""
