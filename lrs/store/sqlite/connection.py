@@ -18,7 +18,6 @@ from pathlib import Path
 from lrs.auth.credentials import Credential
 from lrs.errors import StoreUnavailable
 from lrs.files import create_private
-from lrs.store.sqlite.group_commit import GroupCommit
 
 
 def _now() -> dt.datetime:
@@ -56,7 +55,6 @@ class SQLiteConnection:
         self._checkpointer_pid: int | None = None  # the process whose checkpoint thread runs (_after_commit)
         self._checkpointer_lock = threading.Lock()
         self._written = threading.Event()
-        self._group: GroupCommit | None = None  # statement writes' group commit (_grouped_write)
 
     # -- connections -----------------------------------------------------------
     @property
@@ -102,26 +100,6 @@ class SQLiteConnection:
     def _write(self):
         return _WriteTransaction(self.conn, self._writer_lock,
                                  after_commit=self._after_commit if self.path != ":memory:" else None)
-
-    def _grouped_write(self, run):
-        """``run(conn)`` in a write transaction it may share with other threads' (group commit: one
-        commit and one fsync for statement writes that arrive together), durable when this returns."""
-        if self.path == ":memory:":  # a connection, so a database, per thread: nothing to share
-            with self._write() as conn:
-                return run(conn)
-        if self._group is None:
-            with self._checkpointer_lock:
-                if self._group is None:
-                    self._group = GroupCommit(
-                        lambda: _WriteTransaction(self.conn, self._writer_lock), self._after_commit_synced)
-        return self._group.write(run)
-
-    def _after_commit_synced(self) -> None:
-        """:meth:`_after_commit` outside a transaction's exit: a failed sync is a 503, as there."""
-        try:
-            self._after_commit()
-        except OSError as error:
-            raise StoreUnavailable(f"the store could not sync its commit to disk ({error})") from error
 
     def _after_commit(self) -> None:
         """After a write transaction, the write lock released: sync it (FULL), ask for a checkpoint."""

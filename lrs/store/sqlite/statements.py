@@ -26,18 +26,16 @@ class SQLiteStatements(SQLiteStatementReads, StatementStore):
     """The statements part: writing here, reading in :mod:`lrs.store.sqlite.queries`."""
 
     def store_statements(self, statements: list[PreparedStatement], attachments: dict | None = None) -> list[str]:
-        def store(conn) -> tuple[dict[str, int], list[str]]:
+        with self._write() as conn:
             terms_retired, last_stored, last_seq = self._tail(conn)
             self._check_terms_epoch(terms_retired)
             for sha2, part in (attachments or {}).items():
                 conn.execute("INSERT OR IGNORE INTO attachments (sha2, content_type, content) VALUES (?, ?, ?)",
                              (sha2, part.content_type, part.content))
             plan = plan_writes(statements, self._found(conn, statements))
-            return self._persist(conn, plan, self._moment(last_stored), last_seq), [w.id for w in plan.writes]
-
-        term_ids, ids = self._grouped_write(store)
+            term_ids = self._persist(conn, plan, self._moment(last_stored), last_seq)
         self._remember_terms(term_ids)
-        return ids
+        return [write.id for write in plan.writes]
 
     @staticmethod
     def _tail(conn) -> tuple[str | None, str | None, int]:
