@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 
 from lrs.store.contract.items import Item, ItemStore
 from lrs.store.mongo.connection import DuplicateKeyError, MongoConnection, _now, pymongo
@@ -52,12 +51,3 @@ class MongoItems(MongoConnection, ItemStore):
         doc = self.db.items.find_one_and_delete({"kind": kind, "item_id": item_id})  # atomic on one document
         return self._item(doc) if doc else None
 
-    #: the kind of the item whose token :meth:`note_change` replaces
-    CHANGE_MARKER = "change-marker"
-
-    def change_token(self, name: str) -> str | None:
-        marker = self.get_item(self.CHANGE_MARKER, name)
-        return marker.body.get("token") if marker else None
-
-    def note_change(self, name: str) -> None:
-        self.put_item(Item(self.CHANGE_MARKER, name, None, {"token": secrets.token_hex(8)}))
