@@ -50,4 +50,3 @@ class MongoItems(MongoConnection, ItemStore):
     def take_item(self, kind, item_id) -> Item | None:
         doc = self.db.items.find_one_and_delete({"kind": kind, "item_id": item_id})  # atomic on one document
         return self._item(doc) if doc else None
-

@@ -6,8 +6,8 @@ import json
 import os
 import re
 
-from lrs.store.contract.items import Item, ItemStore
 from lrs.files import open_private
+from lrs.store.contract.items import Item, ItemStore
 from lrs.store.sqlite.connection import SQLiteConnection, _now
 from lrs.xapi.jsontext import dumps
 
@@ -69,9 +69,9 @@ class SQLiteItems(SQLiteConnection, ItemStore):
         return f"{self.path}-changes-{name}"
 
     def change_token(self, name: str) -> str | None:
-        """The file ``<store>-changes-<name>``, a byte longer at each change: a stat, not a read of
-        the database (which costs a single POST more than all else it asks the store but the
-        write), as the credentials' version (:mod:`.credentials`)."""
+        """The file ``<store>-changes-<name>``, a byte longer at each change, as the credentials'
+        version (:mod:`.credentials`): a stat (≈ 6 µs) instead of an items read (≈ 20 µs once other
+        workers' commits have emptied this connection's page cache, as they do when served)."""
         path = self._change_file(name)
         if self.path == ":memory:":
             return self._changes.get(name)
