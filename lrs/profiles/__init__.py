@@ -23,7 +23,6 @@ import datetime as dt
 import functools
 import json
 import logging
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,8 +37,8 @@ from lrs.xapi.query import StatementQuery
 PROFILE = "xapi-profile"
 ASSIGNMENT = "profile-assignment"
 FINDINGS = "profile-findings"
-#: one item whose token changes with every change of profiles or assignments, so every server
-#: process (and the CLI beside them) reloads what it cached
+#: the store's change signal (``note_change``) at every change of profiles or assignments, so every
+#: server process (and the CLI beside them) reloads what it cached
 CHANGES = "profile-registry"
 MODES = ("report", "enforce")
 CLAIM_MODES = ("off", "report", "enforce")
@@ -110,8 +109,7 @@ def registry(lrs, access: Access | None = None) -> Registry:
         if known is not None:
             return known
     state = lrs.plugin_state("lrs.profiles")
-    marker = lrs.store.get_item(CHANGES, "token")
-    token = marker.body.get("token") if marker else None
+    token = lrs.store.change_token(CHANGES)
     if state.get("token", object()) != token or "registry" not in state:
         state["registry"] = load_registry(lrs.store)
         state["token"] = token
@@ -121,7 +119,7 @@ def registry(lrs, access: Access | None = None) -> Registry:
 
 
 def _changed(store) -> None:
-    store.put_item(Item(CHANGES, "token", None, {"token": secrets.token_hex(8)}))
+    store.note_change(CHANGES)
 
 
 # -- what the operator does ------------------------------------------------------------------

@@ -206,15 +206,35 @@ def test_a_batch_reads_the_registry_once_and_still_sees_a_change(lrs, tool, ann,
 
     agent = person_agent(lrs.config, "ann")
     asked = []
-    real = lrs.store.get_item
+    real = lrs.store.change_token
 
-    def get_item(kind, item_id):
-        asked.append(kind)
-        return real(kind, item_id)
+    def change_token(name):
+        asked.append(name)
+        return real(name)
 
-    monkeypatch.setattr(lrs.store, "get_item", get_item)
+    monkeypatch.setattr(lrs.store, "change_token", change_token)
     batch = [off_platform(agent, n) for n in range(1, 21)]
     assert tool.post("/xapi/statements", json=batch).status_code == 200
     assert asked.count(profiles.CHANGES) == 1
     assign(lrs.store, "notes-tool", JOURNAL_V1, "enforce")
     assert tool.post("/xapi/statements", json=off_platform(agent, 30)).status_code == 400
+
+
+def test_a_change_made_by_another_process_is_seen_on_the_next_request(app, lrs, tool, ann, tmp_path):
+    """Each server process caches the registry; a change made in another process (another worker, the
+    CLI) through its own store on the same file reaches this one's next request."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from lrs.profiles import CHANGES
+
+    agent = person_agent(lrs.config, "ann")
+    lrs.store.note_change(CHANGES)  # a change before: the one to come is not merely the first
+    assert tool.post("/xapi/statements", json=off_platform(agent, 1)).status_code == 200  # cached now
+    store_path = lrs.store.path
+    subprocess.run([sys.executable, "-c",
+                    "import sys; from lrs.store.sqlite import SQLiteStore; from lrs.profiles import assign;"
+                    "assign(SQLiteStore(sys.argv[1]), 'notes-tool', sys.argv[2], 'enforce')",
+                    store_path, JOURNAL_V1], check=True, cwd=Path(__file__).parents[2])
+    assert tool.post("/xapi/statements", json=off_platform(agent, 2)).status_code == 400

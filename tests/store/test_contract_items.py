@@ -38,3 +38,28 @@ def test_threads_racing_for_one_item_one_wins(real_backend):
         real_backend.put_item(Item("invite", f"i{round_}", None, {}))
         taken = together(16, lambda i: real_backend.take_item("invite", f"i{round_}"))
         assert sum(t is not None for t in taken) == 1
+
+
+def test_a_change_token_differs_after_each_noted_change(backend):
+    before = backend.change_token("registry")
+    seen = {before}
+    for _ in range(3):
+        backend.note_change("registry")
+        token = backend.change_token("registry")
+        assert token not in seen
+        seen.add(token)
+    assert backend.change_token("registry") == token  # asked again without a change: the same
+    assert backend.change_token("another") == before  # names apart: one change does not touch another's
+
+
+def test_a_change_noted_through_another_store_on_the_same_data_is_seen(backend, tmp_path):
+    from tests.store.conftest import open_backend
+
+    if backend.__class__.__name__ == "MongoStore":  # another store object on the same database
+        other = type(backend)(backend.client, backend.db.name, transactions=backend.transactional)
+    else:
+        other = open_backend("sqlite", tmp_path)
+    backend.note_change("registry")
+    before = backend.change_token("registry")
+    other.note_change("registry")
+    assert backend.change_token("registry") != before

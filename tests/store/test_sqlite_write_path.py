@@ -175,3 +175,20 @@ def test_a_batch_is_written_in_as_many_round_trips_whatever_its_size(tmp_path):
     assert sent[50] == sent[2]
     assert store.statement_count() == 53
     store.close()
+
+
+def test_a_single_statement_is_stored_in_few_round_trips(tmp_path):
+    """A single POST's SQL is most of its time in SQLite calls (docs/performance.md): what a write reads
+    first is one query, and what the write rules need of the stored statements another."""
+    from tests.store.contract import prepared
+
+    store = SQLiteStore(tmp_path / "lrs.sqlite3")
+    store.initialise()
+    store.store_statements([prepared()])  # the terms this statement's twin needs are known now
+    asked = []
+    store.conn.set_trace_callback(asked.append)
+    store.store_statements([prepared()])
+    store.conn.set_trace_callback(None)
+    reads = [sql for sql in asked if sql.lstrip().upper().startswith("SELECT")]
+    assert len(reads) <= 3, reads  # first reads, the stored statements (and an activity definition merged)
+    store.close()

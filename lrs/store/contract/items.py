@@ -4,6 +4,7 @@ erasure removes them."""
 from __future__ import annotations
 
 import abc
+import secrets
 from dataclasses import dataclass
 
 
@@ -49,3 +50,22 @@ class ItemStore(abc.ABC):
         For one-time tokens (invitations, confirmation links, link codes): of callers racing
         for one item, in any threads and processes, exactly one gets it.
         """
+
+    #: the kind of the items that hold :meth:`note_change`'s tokens (where a backend keeps them as items)
+    CHANGE_MARKER = "change-marker"
+
+    def change_token(self, name: str) -> str | None:
+        """A value that differs after every :meth:`note_change` of ``name``, made by any process.
+
+        For caches of what every request reads and seldom changes (the xAPI Profiles registry). Asked
+        on every request, so a backend may answer it from something cheaper than this item read (SQLite:
+        a file's size). Not abstract: a backend made before it keeps working. ``name`` is lower-case
+        letters, digits and dashes.
+        """
+        marker = self.get_item(self.CHANGE_MARKER, name)
+        return marker.body.get("token") if marker else None
+
+    def note_change(self, name: str) -> None:
+        """Mark ``name`` changed, after the change itself is stored: from now on every process's
+        :meth:`change_token` differs from what it answered before."""
+        self.put_item(Item(self.CHANGE_MARKER, name, None, {"token": secrets.token_hex(8)}))

@@ -50,6 +50,7 @@ class SQLiteConnection:
         # key: (credential, reused until, credentials version), see SQLiteCredentials.get_credential
         self._credentials: dict[str, tuple[Credential, float, int]] = {}
         self._credentials_changes = 0
+        self._changes: dict[str, str] = {}  # of a store in memory: note_change's tokens (SQLiteItems)
         self._lock: _WriterLock | None = None
         self._checkpointer_pid: int | None = None  # the process whose checkpoint thread runs (_after_commit)
         self._checkpointer_lock = threading.Lock()
@@ -186,7 +187,11 @@ class SQLiteConnection:
     def _check_terms_cache(self, conn) -> None:
         """Forget the cached term ids once an erasure (in any process) has retired terms."""
         row = conn.execute("SELECT value FROM meta WHERE key = 'terms_retired'").fetchone()
-        epoch = row[0] if row else "0"
+        self._check_terms_epoch(row[0] if row else None)
+
+    def _check_terms_epoch(self, terms_retired: str | None) -> None:
+        """The same, given meta's 'terms_retired' (read together with what a write reads first)."""
+        epoch = terms_retired if terms_retired is not None else "0"
         if epoch != self._terms_epoch:
             self._terms.clear()
             self._terms_epoch = epoch

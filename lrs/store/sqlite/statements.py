@@ -27,38 +27,59 @@ class SQLiteStatements(SQLiteStatementReads, StatementStore):
 
     def store_statements(self, statements: list[PreparedStatement], attachments: dict | None = None) -> list[str]:
         with self._write() as conn:
-            self._check_terms_cache(conn)
+            terms_retired, last_stored, last_seq = self._tail(conn)
+            self._check_terms_epoch(terms_retired)
             for sha2, part in (attachments or {}).items():
                 conn.execute("INSERT OR IGNORE INTO attachments (sha2, content_type, content) VALUES (?, ?, ?)",
                              (sha2, part.content_type, part.content))
             plan = plan_writes(statements, self._found(conn, statements))
-            term_ids = self._persist(conn, plan, self._moment(conn))
+            term_ids = self._persist(conn, plan, self._moment(last_stored), last_seq)
         self._remember_terms(term_ids)
         return [write.id for write in plan.writes]
 
     @staticmethod
-    def _moment(conn) -> dt.datetime:
+    def _tail(conn) -> tuple[str | None, str | None, int]:
+        """What every write needs to know first, in one query (a single POST's round trips are most of
+        its SQL time): the erasure epoch of the term cache, the last ``stored``, and the last sequence
+        number ever given (AUTOINCREMENT's, so one erased is never given again)."""
+        return conn.execute(
+            "SELECT (SELECT value FROM meta WHERE key = 'terms_retired'),"
+            " (SELECT stored FROM statements ORDER BY seq DESC LIMIT 1),"
+            " max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'statements'), 0),"
+            " coalesce((SELECT max(seq) FROM statements), 0))").fetchone()
+
+    @staticmethod
+    def _moment(last_stored: str | None) -> dt.datetime:
         """Now, or the last ``stored`` if this clock is behind it: ``stored`` never goes backwards."""
         moment = _now()
-        last = conn.execute("SELECT stored FROM statements ORDER BY seq DESC LIMIT 1").fetchone()
-        if last and moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") < last[0]:
-            moment = dt.datetime.strptime(last[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
+        if last_stored and moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") < last_stored:
+            moment = dt.datetime.strptime(last_stored, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
         return moment
 
+    #: the statements a batch names by id, those that void them and those that refer to them, tagged
+    _FOUND_SQL = ("SELECT 0, id, body FROM statements WHERE id IN ({0})"
+                  " UNION ALL SELECT 1, id, voids FROM statements WHERE voids IN ({0})"
+                  " UNION ALL SELECT 2, id, ref_target FROM statements WHERE ref_target IN ({0})")
+
     def _found(self, conn, statements: list[PreparedStatement]) -> Found:
-        """What the write rules need to know of the stored statements: one query each for the whole batch."""
+        """What the write rules need to know of the stored statements: one query for the whole batch."""
         ids = [prepared.id for prepared in statements]
+        stored: dict[str, str] = {}
+        voided_by: dict[str, str] = {}
         referrers: dict[str, list[str]] = {}
-        for referrer, target in self._rows_in(conn, "SELECT id, ref_target FROM statements WHERE ref_target IN ({})",
-                                              ids):
-            referrers.setdefault(target, []).append(referrer)
+        for start in range(0, len(ids), 300):  # three times the chunk's parameters: within SQLite's bound
+            part = ids[start:start + 300]
+            marks = ",".join("?" * len(part))
+            for tag, statement_id, value in conn.execute(self._FOUND_SQL.format(marks), part * 3):
+                if tag == 0:
+                    stored[statement_id] = value
+                elif tag == 1:
+                    voided_by[value] = statement_id
+                else:
+                    referrers.setdefault(value, []).append(statement_id)
         targets = list(dict.fromkeys(p.ref_target for p in statements if p.ref_target))
-        return Found(
-            statements=dict(self._rows_in(conn, "SELECT id, body FROM statements WHERE id IN ({})", ids)),
-            voided_by={target: voiding for voiding, target in self._rows_in(
-                conn, "SELECT id, voids FROM statements WHERE voids IN ({})", ids)},
-            referrers=referrers,
-            targets=self._keys_of(conn, targets) if targets else {})
+        return Found(statements=stored, voided_by=voided_by, referrers=referrers,
+                     targets=self._keys_of(conn, targets) if targets else {})
 
     def _keys_of(self, conn, statement_ids: list[str]) -> dict[str, list[str]]:
         """The index keys of those of the statements that are stored, in the order they were indexed."""
@@ -68,13 +89,12 @@ class SQLiteStatements(SQLiteStatementReads, StatementStore):
                                    list({t for _, term_ids in rows for t in term_ids})))
         return {sid: [names[t] for t in term_ids if t in names] for sid, term_ids in rows}
 
-    def _persist(self, conn, plan: WritePlan, moment: dt.datetime) -> dict[str, int]:
-        """Write what the plan decided, each table's rows for the whole batch in one executemany; returns
-        the term ids it used."""
+    def _persist(self, conn, plan: WritePlan, moment: dt.datetime, seq: int) -> dict[str, int]:
+        """Write what the plan decided, each table's rows for the whole batch in one executemany, numbered
+        after ``seq`` in order, as one row at a time would have been; returns the term ids it used."""
         used: dict[str, int] = {}
         index_rows = self._persist_stored(conn, plan, used)
         self._intern(conn, [key for write in plan.writes for key in write.keys], used)
-        seq = self._last_seq(conn)
         statement_rows: list[tuple] = []
         carried_rows: list[tuple[int, str]] = []
         timeline_rows: list[tuple[int, str, int]] = []
@@ -107,14 +127,6 @@ class SQLiteStatements(SQLiteStatementReads, StatementStore):
         if v2_context:
             conn.execute("UPDATE meta SET value = '1' WHERE key = 'v2_context' AND value = '0'")
         return used
-
-    @staticmethod
-    def _last_seq(conn) -> int:
-        """The last sequence number ever given (AUTOINCREMENT's, so one erased is never given again): the
-        batch's statements are numbered after it, in order, as one row at a time would have been."""
-        return conn.execute(
-            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'statements'), 0),"
-            " coalesce((SELECT max(seq) FROM statements), 0))").fetchone()[0]
 
     def _persist_stored(self, conn, plan: WritePlan, used: dict[str, int]) -> list[tuple[int, int]]:
         """The plan's changes to statements stored before: voided, or inheriting the keys of the one they
