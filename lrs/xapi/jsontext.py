@@ -172,6 +172,18 @@ def _parse_strictly(data: str, location: str):
         raise BadRequest(f"the body is not valid JSON: {exc}", location=location) from None
 
 
+def loads(text: str):
+    """JSON text as :func:`dumps` wrote it, read back: orjson, or the stdlib when the text may hold an
+    integer beyond 64 bits (orjson would make it a float) or holds what orjson refuses (the stdlib
+    writes NaN)."""
+    if not _long_integer(text):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
+
+
 def dumps(value) -> str:
     """Compact JSON text, as stores keep statements; orjson for speed, the stdlib for integers beyond 64 bits."""
     try:

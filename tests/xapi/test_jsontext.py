@@ -4,6 +4,7 @@ the deep part is (objects, arrays, mixed, the last statement of a batch)."""
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -135,3 +136,30 @@ def test_a_batch_of_statements_takes_the_fast_path():
     batch = [statement(context={"extensions": {"http://example.org/session": "3960482443532127989"}})
              for _ in range(150)]
     assert _parse_quickly(json.dumps(batch)) == batch
+
+
+# -- reading back what the stores wrote ----------------------------------------------------------
+
+from lrs.xapi.jsontext import dumps, loads  # noqa: E402
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON_VALUES)
+def test_loads_reads_back_exactly_what_dumps_wrote(value):
+    assert _typed(loads(dumps(value))) == _typed(value)
+
+
+def test_loads_keeps_integers_beyond_64_bits():
+    value = {"raw": 123456789012345678901234567890, "list": [-18446744073709551617, 1.5]}
+    assert _typed(loads(dumps(value))) == _typed(value)
+
+
+def test_loads_reads_what_the_stdlib_wrote_and_orjson_refuses():
+    assert math.isnan(loads('{"x": NaN, "n": 123456789012345678901234567890}')["x"])
+    assert math.isinf(loads('[Infinity]')[0])
