@@ -57,10 +57,14 @@ def prepare(home: Path, count: int) -> tuple[str, str]:
 
 
 def make_app(home: Path, **overrides):
+    """The app as a worker of ``lrs serve`` has it: built, then settled (lrs.rsgi.settle)."""
     from lrs.app import create_app
     from lrs.config import Config
+    from lrs.rsgi import settle
 
-    return create_app(Config.from_env({"home": home, **overrides}))
+    app = create_app(Config.from_env({"home": home, **overrides}))
+    settle()
+    return app
 
 
 def environ(auth, method: str, path: str, query: str = "", body: bytes = b"", version: str = "1.0.3") -> dict:

@@ -196,3 +196,23 @@ def test_an_old_connection_is_closed_after_an_answer(monkeypatch):
     _, later, _ = serve(b, Scope(client="10.0.0.1:4000"), Proto())
     _, other, _ = serve(b, Scope(client="10.0.0.2:4000"), Proto())
     assert "connection" not in first and later["connection"] == "close" and "connection" not in other
+
+
+def test_a_worker_settles_its_app_so_full_collections_skip_it(monkeypatch, tmp_path):
+    """The objects a worker builds before serving are frozen out of the collector's full passes
+    (rsgi.settle), so each pass walks only what requests made."""
+    import gc
+
+    from lrs import files
+
+    monkeypatch.setenv("LRS_HOME", str(tmp_path))
+    monkeypatch.setattr(files, "private_process", lambda: None)  # leave the test process's umask alone
+    monkeypatch.setattr(rsgi, "SERVING", None)
+    gc.unfreeze()
+    try:
+        bridge = rsgi.app()
+        assert gc.get_freeze_count() > 0
+        # frozen objects are in no generation: the Flask app built before settling is not walked
+        assert not any(obj is bridge.app for obj in gc.get_objects())
+    finally:
+        gc.unfreeze()

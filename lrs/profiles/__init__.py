@@ -31,7 +31,8 @@ from lrs.errors import BadRequest, NotFound
 from lrs.hookspecs import hookimpl
 from lrs.plugins import Panel
 from lrs.store.base import Item
-from lrs.xapi.profiles import PatternResult, Profile, ProfileError, follows, load_profile, timestamp_order, validates
+from lrs.xapi.profiles import (PatternResult, Profile, ProfileError, category_ids, follows, load_profile,
+                               timestamp_order, validates)
 from lrs.xapi.query import StatementQuery
 
 PROFILE = "xapi-profile"
@@ -80,8 +81,9 @@ class Registry:
             if profile is not None:
                 out[profile.id] = (profile, assignment.mode)
         if claims != "off":
-            for profile in self.profiles:
-                if profile.id not in out and profile.claimed_by(statement):
+            named = category_ids(statement)  # once, not once per profile known
+            for profile in self.profiles if named else ():
+                if profile.id not in out and any(profile.named_by(iri) for iri in named):
                     out[profile.id] = (profile, claims)
         return list(out.values())
 

@@ -6,6 +6,7 @@ Plain predicates and parsers, shared by the statement schemas and query parsing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$")
@@ -87,6 +88,20 @@ def parse_iso_timestamp(value) -> dt.datetime | None:
     """
     if not isinstance(value, str):
         return None
+    if len(value) <= 64:
+        return _parsed_timestamp(value)
+    return _parse_timestamp(value)
+
+
+@functools.lru_cache(maxsize=1_024)
+def _parsed_timestamp(value: str) -> dt.datetime | None:
+    """A statement's timestamp is read when it is validated and again when it is indexed (its
+    timeline time): parsed once for both, a batch of 100 holding far fewer than 1,024. Short
+    strings only, so the cache stays small; datetimes are immutable, so sharing them is safe."""
+    return _parse_timestamp(value)
+
+
+def _parse_timestamp(value: str) -> dt.datetime | None:
     match = _TIMESTAMP.match(value) or _BASIC_TIMESTAMP.match(value)
     if not match:
         return None

@@ -238,6 +238,15 @@ class LanguageMap(fields.Field):
                 raise ValidationError({tag: ["must be a string"]})
         return value
 
+    def accepts(self, value) -> bool:
+        """Whether ``deserialize`` returns ``value`` itself (for the fast path, without building errors)."""
+        if type(value) is not dict:
+            return False
+        for tag, text in value.items():
+            if type(text) is not str or not _valid_language_tag(tag):
+                return False
+        return True
+
 
 class Extensions(fields.Field):
     json_schema = {"type": "object", "description": "IRI keys to any JSON value"}
@@ -249,6 +258,22 @@ class Extensions(fields.Field):
             if not is_iri(key):
                 raise ValidationError({key: [f"extension keys must be IRIs, not {key[:80]!r}"]})
         return value
+
+    def accepts(self, value) -> bool:
+        """Whether ``deserialize`` returns ``value`` itself (for the fast path, without building errors)."""
+        return type(value) is dict and all(_valid_extension_key(key) for key in value)
+
+
+def _judged_once(valid, size: int):
+    """``valid`` for JSON object keys, remembering its answers for short ones: the language tags and
+    extension keys of statements are few and repeat in every one (a 100-statement POST judged
+    them about 500 times). Long keys are judged every time, so the memory stays bounded."""
+    remembered = lru_cache(maxsize=size)(valid)
+    return lambda key: remembered(key) if len(key) <= 200 else valid(key)
+
+
+_valid_language_tag = _judged_once(is_language_tag, 1_024)
+_valid_extension_key = _judged_once(is_iri, 4_096)
 
 
 class _Accepted:

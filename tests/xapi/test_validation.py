@@ -583,3 +583,45 @@ def test_the_memo_is_bounded():
         memo.add((1, str(n).encode()))
     assert len(memo.seen) <= 3
     assert None not in memo
+
+
+@pytest.mark.parametrize("value", [
+    {"en-US": "a", "de-DE": "b"}, {}, {"en-US": 1}, {"not a tag!": "x"}, {"x" * 300: "long key"},
+    {"en": None}, ["en-US"], "en-US", {1: "x"},
+])
+def test_a_language_map_accepts_exactly_what_it_deserializes_unchanged(value):
+    from marshmallow import ValidationError
+
+    from lrs.xapi.validation import LanguageMap
+
+    field = LanguageMap()
+    try:
+        unchanged = field.deserialize(value) is value
+    except (ValidationError, TypeError):
+        unchanged = False
+    try:
+        accepted = field.accepts(value)
+    except TypeError:  # fastcheck.accepts reads a TypeError as "not proved": the schema judges
+        accepted = False
+    assert accepted == unchanged
+
+
+@pytest.mark.parametrize("value", [
+    {"http://example.org/x": {"any": ["json"]}}, {}, {"not an iri": 1}, {"http://example.org/" + "x" * 300: 1},
+    ["http://example.org/x"], {1: 2},
+])
+def test_extensions_accept_exactly_what_they_deserialize_unchanged(value):
+    from marshmallow import ValidationError
+
+    from lrs.xapi.validation import Extensions
+
+    field = Extensions()
+    try:
+        unchanged = field.deserialize(value) is value
+    except (ValidationError, TypeError):
+        unchanged = False
+    try:
+        accepted = field.accepts(value)
+    except TypeError:
+        accepted = False
+    assert accepted == unchanged

@@ -17,7 +17,7 @@ from lrs.store.sqlite.queries import SQLiteStatementReads
 from lrs.xapi.activities import adds_nothing, merge_activity
 from lrs.xapi.formats import needs_downgrade
 from lrs.xapi.indexing import OWNER, timeline_time
-from lrs.xapi.jsontext import dumps
+from lrs.xapi.jsontext import dumps, loads
 from lrs.xapi.statements import PreparedStatement
 from lrs.xapi.writes import Found, WritePlan, plan_writes
 
@@ -189,7 +189,7 @@ class SQLiteStatements(SQLiteStatementReads, StatementStore):
         changed = []
         for activity_id, incoming in by_id.items():
             body = stored.get(activity_id)
-            existing = current = json.loads(body) if body is not None else None
+            existing = current = loads(body) if body is not None else None  # one per activity defined
             for activity in incoming:
                 if not adds_nothing(current, activity):
                     current = merge_activity(current, activity)
