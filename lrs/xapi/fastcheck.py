@@ -120,9 +120,13 @@ def _field_check(field: fields.Field) -> Check:
     return check
 
 
+#: the longest string :func:`_remembered` keeps, so its memory stays bounded (limit × longest)
+LONGEST_REMEMBERED = 512
+
+
 def _remembered(accepts: Check, limit: int = 4_096) -> Check:
-    """``accepts``, remembering the strings it accepted: real traffic repeats IRIs, mboxes and
-    names in the same places statement after statement."""
+    """``accepts``, remembering the (short) strings it accepted: real traffic repeats IRIs, mboxes
+    and names in the same places statement after statement."""
     seen: set[str] = set()
 
     def check(value) -> bool:
@@ -130,7 +134,7 @@ def _remembered(accepts: Check, limit: int = 4_096) -> Check:
             return True
         if not accepts(value):
             return False
-        if type(value) is str:
+        if type(value) is str and len(value) <= LONGEST_REMEMBERED:
             if len(seen) >= limit:
                 seen.clear()
             seen.add(value)

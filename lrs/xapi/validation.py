@@ -282,6 +282,10 @@ class _Accepted:
     step of ingest. Only acceptances are remembered, keyed by the schema and the exact
     JSON text, so the memo never accepts what the schema would reject."""
 
+    #: the longest JSON text remembered: real actors, verbs and activities are far shorter, and
+    #: the memo's memory stays bounded (limit × longest) whatever a client sends
+    LONGEST = 2_048
+
     def __init__(self, limit: int = 5_000):
         self.limit = limit
         self.seen: set[tuple[int, bytes]] = set()
@@ -297,7 +301,7 @@ class _Accepted:
         return key is not None and key in self.seen
 
     def add(self, key) -> None:
-        if key is None:
+        if key is None or len(key[1]) > self.LONGEST:
             return
         if len(self.seen) >= self.limit:
             self.seen.clear()

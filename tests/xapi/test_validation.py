@@ -585,6 +585,26 @@ def test_the_memo_is_bounded():
     assert None not in memo
 
 
+def test_the_memos_keep_no_long_values():
+    """Their memory is bounded by count × length: a client sending long unique values cannot grow them."""
+    from lrs.xapi import fastcheck, validation
+    from lrs.xapi.validation import _Accepted
+
+    memo = _Accepted()
+    memo.add((1, b"x" * (_Accepted.LONGEST + 1)))
+    memo.add((1, b"y" * _Accepted.LONGEST))
+    assert memo.seen == {(1, b"y" * _Accepted.LONGEST)}
+    calls = []
+    check = fastcheck._remembered(lambda value: calls.append(value) or True)
+    long, short = "l" * (fastcheck.LONGEST_REMEMBERED + 1), "s" * fastcheck.LONGEST_REMEMBERED
+    for _ in range(2):
+        assert check(long) and check(short)
+    assert calls == [long, short, long]  # the short one answered from memory the second time
+    body = statement(object={"id": "http://example.org/" + "a" * 3000})
+    validate_statement(body)
+    assert validation._Accepted.key(validation._activity_schema, body["object"]) not in validation._accepted
+
+
 @pytest.mark.parametrize("value", [
     {"en-US": "a", "de-DE": "b"}, {}, {"en-US": 1}, {"not a tag!": "x"}, {"x" * 300: "long key"},
     {"en": None}, ["en-US"], "en-US", {1: "x"},
