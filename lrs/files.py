@@ -19,8 +19,10 @@ log = logging.getLogger(__name__)
 PRIVATE_UMASK = 0o077
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
-#: the files SQLite and the store keep beside a store file (``-changes-``: the store's note_change)
-STORE_SUFFIXES = ("", "-wal", "-shm", "-journal", "-credentials", "-writer.lock", "-changes-profile-registry")
+#: the files SQLite and the store keep beside a store file (``-changes-``: its change signals; ``-credentials``:
+#: the credentials' signal of versions before 2026-11-28, tightened if left behind)
+STORE_SUFFIXES = ("", "-wal", "-shm", "-journal", "-credentials", "-writer.lock", "-changes-profile-registry",
+                  "-changes-credentials")
 
 
 def private_process() -> None:

@@ -228,13 +228,9 @@ class Profile:
         return self.versions[0]
 
     def named_by(self, iri: str) -> bool:
-        """Whether ``iri`` is this profile's id or one of its version ids."""
+        """Whether ``iri`` is this profile's id or one of its version ids (a statement claims the profile by
+        naming it among its category context activities, structure §5.0)."""
         return iri == self.id or iri in self.versions
-
-    def claimed_by(self, statement: dict) -> bool:
-        """Whether a statement names this profile (a version id, or its id) as a category context
-        activity (structure §5.0)."""
-        return any(self.named_by(iri) for iri in category_ids(statement))
 
 
 def _label(language_map: dict) -> str:

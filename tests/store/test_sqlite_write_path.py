@@ -192,3 +192,18 @@ def test_a_single_statement_is_stored_in_few_round_trips(tmp_path):
     reads = [sql for sql in asked if sql.lstrip().upper().startswith("SELECT")]
     assert len(reads) <= 3, reads  # first reads, the stored statements (and an activity definition merged)
     store.close()
+
+
+def test_the_term_cache_keeps_no_long_terms(tmp_path):
+    """Its memory is bounded by count and length: a client sending long unique IRIs cannot grow it."""
+    from tests.store.contract import prepared, q
+
+    store = SQLiteStore(tmp_path / "lrs.sqlite3")
+    store.initialise()
+    short = "http://example.org/activities/short"
+    long = "http://example.org/activities/" + "l" * SQLiteStore.LONGEST_REMEMBERED_TERM
+    stored = store.store_statements([prepared(object={"id": short}), prepared(object={"id": long})])
+    assert f"activity:{short}" in store._terms
+    assert f"activity:{long}" not in store._terms
+    assert q(store, activity=long) == stored[1:]  # still found: its id is looked up each time
+    store.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from lrs.auth.credentials import Credential
 from lrs.errors import StoreUnavailable
-from lrs.files import create_private
+from lrs.files import create_private, open_private
 
 
 def _now() -> dt.datetime:
@@ -49,8 +50,7 @@ class SQLiteConnection:
         self._terms_epoch: str | None = None  # meta 'terms_retired' when _terms was last known good
         # key: (credential, reused until, credentials version), see SQLiteCredentials.get_credential
         self._credentials: dict[str, tuple[Credential, float, int]] = {}
-        self._credentials_changes = 0
-        self._changes: dict[str, str] = {}  # of a store in memory: note_change's tokens (SQLiteItems)
+        self._changes: dict[str, str] = {}  # of a store in memory: _note_change's tokens
         self._lock: _WriterLock | None = None
         self._checkpointer_pid: int | None = None  # the process whose checkpoint thread runs (_after_commit)
         self._checkpointer_lock = threading.Lock()
@@ -158,6 +158,34 @@ class SQLiteConnection:
         finally:
             os.close(fd)
 
+    # -- change signals: caches of other processes learn of a change by a stat, not a read ------------
+    def _change_file(self, name: str) -> str:
+        if not re.fullmatch(r"[a-z0-9-]+", name):
+            raise ValueError(f"a change's name is lower-case letters, digits and dashes, not {name!r}")
+        return f"{self.path}-changes-{name}"
+
+    def _change_token(self, name: str) -> str | None:
+        """A value that differs after every :meth:`_note_change` of ``name`` in any process: the file
+        ``<store>-changes-<name>``, a byte longer at each change. A stat (≈ 6 µs) instead of a read (≈ 20
+        µs once other workers' commits have emptied this connection's page cache, as they do when served)."""
+        path = self._change_file(name)
+        if self.path == ":memory:":
+            return self._changes.get(name)
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:
+            return None
+        return f"{stat.st_ino}:{stat.st_size}"  # a file removed and made again is another file
+
+    def _note_change(self, name: str) -> None:
+        """After the change has committed: every process's :meth:`_change_token` of ``name`` differs."""
+        path = self._change_file(name)
+        if self.path == ":memory:":
+            self._changes[name] = str(int(self._changes.get(name) or 0) + 1)
+            return
+        with open_private(path, "ab") as stamp:
+            stamp.write(b".")
+
     @property
     def _writer_lock(self) -> "_WriterLock | None":
         if self.path == ":memory:":
@@ -178,11 +206,16 @@ class SQLiteConnection:
             return None
         return conn.execute("INSERT INTO terms (term) VALUES (?) RETURNING id", (term,)).fetchone()[0]
 
+    #: the longest term whose id is remembered: with the count bound, the cache's memory stays bounded
+    #: whatever IRIs clients send (real ones are far shorter; a longer one is looked up each time)
+    LONGEST_REMEMBERED_TERM = 512
+
     def _remember_terms(self, new_terms: dict[str, int]) -> None:
         """After a commit: the term ids it made or used, for the next writes and queries."""
         if len(self._terms) + len(new_terms) > 200_000:  # bounded: registrations are many
             self._terms.clear()
-        self._terms.update(new_terms)
+        longest = self.LONGEST_REMEMBERED_TERM
+        self._terms.update((term, term_id) for term, term_id in new_terms.items() if len(term) <= longest)
 
     def _check_terms_cache(self, conn) -> None:
         """Forget the cached term ids once an erasure (in any process) has retired terms."""
@@ -197,12 +230,13 @@ class SQLiteConnection:
             self._terms_epoch = epoch
 
     @staticmethod
-    def _rows_in(conn, sql: str, values: list, chunk: int = 500) -> list[tuple]:
-        """``sql`` with ``IN ({})`` over ``values``, a chunk at a time (SQLite bounds parameters)."""
+    def _rows_in(conn, sql: str, values: list, chunk: int = 500, times: int = 1) -> list[tuple]:
+        """``sql`` with ``IN ({})`` over ``values``, a chunk at a time (SQLite bounds parameters);
+        ``times``: how many ``IN ({0})`` the query has, each given the same chunk."""
         rows: list[tuple] = []
         for start in range(0, len(values), chunk):
             part = values[start:start + chunk]
-            rows += conn.execute(sql.format(",".join("?" * len(part))), part).fetchall()
+            rows += conn.execute(sql.format(",".join("?" * len(part))), part * times).fetchall()
         return rows
 
 

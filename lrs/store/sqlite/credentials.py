@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 
 from lrs.auth.credentials import Credential
 from lrs.errors import StoreUnavailable
-from lrs.files import open_private
 from lrs.store.contract.credentials import CredentialStore
 from lrs.store.sqlite.connection import SQLiteConnection
 
@@ -37,25 +35,11 @@ class SQLiteCredentials(SQLiteConnection, CredentialStore):
     #: how long a credential read is reused at most (seconds; it keeps ``last_used`` fresh too)
     CREDENTIAL_CACHE_SECONDS = 5.0
 
-    def _credentials_version(self) -> int:
-        """Grows whenever a credential is revoked or deleted, by any process: the size of the file
-        ``<store>-credentials``, one byte longer each time. A cached read made before is not reused."""
-        if self.path == ":memory:":
-            return self._credentials_changes
-        try:
-            return os.stat(self.path + "-credentials").st_size
-        except FileNotFoundError:
-            return 0
-
-    def _credentials_changed(self) -> None:
-        """After a revocation or deletion has committed: no process reuses an earlier read."""
-        self._credentials_changes += 1
-        if self.path != ":memory:":
-            with open_private(self.path + "-credentials", "ab") as stamp:
-                stamp.write(b".")
+    #: the change signal (:meth:`_note_change`) at every revocation or deletion, in any process
+    CREDENTIALS_CHANGED = "credentials"
 
     def get_credential(self, key: str) -> Credential | None:
-        version = self._credentials_version()  # before reading: a change after it makes the read stale
+        version = self._change_token(self.CREDENTIALS_CHANGED)  # before reading: a later change makes it stale
         cached = self._credentials.get(key)
         now = time.monotonic()
         if cached is not None and cached[1] > now and cached[2] == version:
@@ -81,7 +65,7 @@ class SQLiteCredentials(SQLiteConnection, CredentialStore):
     def revoke_credential(self, key: str, when: str) -> bool:
         with self._write() as conn:
             cur = conn.execute("UPDATE credentials SET revoked = ? WHERE key = ? AND revoked IS NULL", (when, key))
-        self._credentials_changed()
+        self._note_change(self.CREDENTIALS_CHANGED)
         return cur.rowcount == 1
 
     def touch_credential(self, key: str, when: str) -> None:

@@ -62,7 +62,7 @@ class SQLiteErasure(SQLiteConnection, ErasureStore):
             self._retire_terms(conn, keys if whole else set())
         self._terms.clear()
         if whole:
-            self._credentials_changed()
+            self._note_change(self.CREDENTIALS_CHANGED)
         self._empty_wal()
         return counts
 

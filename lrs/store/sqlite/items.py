@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import re
 
-from lrs.files import open_private
 from lrs.store.contract.items import Item, ItemStore
 from lrs.store.sqlite.connection import SQLiteConnection, _now
 from lrs.xapi.jsontext import dumps
@@ -63,28 +60,9 @@ class SQLiteItems(SQLiteConnection, ItemStore):
                 conn.execute("DELETE FROM items WHERE kind = ? AND item_id = ?", (kind, item_id))
         return self._item(row) if row else None
 
-    def _change_file(self, name: str) -> str:
-        if not re.fullmatch(r"[a-z0-9-]+", name):
-            raise ValueError(f"a change's name is lower-case letters, digits and dashes, not {name!r}")
-        return f"{self.path}-changes-{name}"
-
     def change_token(self, name: str) -> str | None:
-        """The file ``<store>-changes-<name>``, a byte longer at each change, as the credentials'
-        version (:mod:`.credentials`): a stat (≈ 6 µs) instead of an items read (≈ 20 µs once other
-        workers' commits have emptied this connection's page cache, as they do when served)."""
-        path = self._change_file(name)
-        if self.path == ":memory:":
-            return self._changes.get(name)
-        try:
-            stat = os.stat(path)
-        except FileNotFoundError:
-            return None
-        return f"{stat.st_ino}:{stat.st_size}"  # a file removed and made again is another file
+        """The file signal of :meth:`_change_token` (the credentials' cache uses the same)."""
+        return self._change_token(name)
 
     def note_change(self, name: str) -> None:
-        path = self._change_file(name)
-        if self.path == ":memory:":
-            self._changes[name] = str(int(self._changes.get(name) or 0) + 1)
-            return
-        with open_private(path, "ab") as stamp:
-            stamp.write(b".")
+        self._note_change(name)

@@ -67,16 +67,14 @@ class SQLiteStatements(SQLiteStatementReads, StatementStore):
         stored: dict[str, str] = {}
         voided_by: dict[str, str] = {}
         referrers: dict[str, list[str]] = {}
-        for start in range(0, len(ids), 300):  # three times the chunk's parameters: within SQLite's bound
-            part = ids[start:start + 300]
-            marks = ",".join("?" * len(part))
-            for tag, statement_id, value in conn.execute(self._FOUND_SQL.format(marks), part * 3):
-                if tag == 0:
-                    stored[statement_id] = value
-                elif tag == 1:
-                    voided_by[value] = statement_id
-                else:
-                    referrers.setdefault(value, []).append(statement_id)
+        # three times the chunk's parameters: within SQLite's bound
+        for tag, statement_id, value in self._rows_in(conn, self._FOUND_SQL, ids, chunk=300, times=3):
+            if tag == 0:
+                stored[statement_id] = value
+            elif tag == 1:
+                voided_by[value] = statement_id
+            else:
+                referrers.setdefault(value, []).append(statement_id)
         targets = list(dict.fromkeys(p.ref_target for p in statements if p.ref_target))
         return Found(statements=stored, voided_by=voided_by, referrers=referrers,
                      targets=self._keys_of(conn, targets) if targets else {})
