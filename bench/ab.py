@@ -59,42 +59,53 @@ def main(argv=None):
     names = [w.strip() for w in args.workloads.split(",")]
     levels = [int(c) for c in args.concurrency.split(",")]
     variants = [Variant(home, v[0], dict(s.split("=", 1) for s in v[1:]), args.workers) for v in args.variant]
+    cpu, p99 = alternate(variants, meta, extra, size, names, levels, args.rounds, args.duration)
+    report(variants, cpu, p99, names, levels)
+
+
+def alternate(servers: list, meta: dict, extra, size: int, names: list[str], levels: list[int], rounds: int,
+              duration: float) -> tuple[dict, dict]:
+    """Each server (with a ``label``) in turn, the order reversed every other round, every workload at every
+    level: server CPU per request (per statement for POSTs) and p99, by (workload, level, label)."""
     print("uptime:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(), flush=True)
     cpu: dict = {}
     p99: dict = {}
-    for round_ in range(args.rounds):
-        order = variants if round_ % 2 == 0 else variants[::-1]
-        for variant in order:
-            variant.start()
+    for round_ in range(rounds):
+        order = servers if round_ % 2 == 0 else servers[::-1]
+        for server in order:
+            server.start()
             try:
-                work = Workloads(variant, meta, extra, size)
+                work = Workloads(server, meta, extra, size)
                 made = requests_of(work)
                 for level in levels:
                     for name in names:
-                        asyncio.run(closed_loop(variant, name, made[name], level, 0.5, size))  # warm
-                        result = asyncio.run(closed_loop(variant, name, made[name], level, args.duration, size))
+                        asyncio.run(closed_loop(server, name, made[name], level, 0.5, size))  # warm
+                        result = asyncio.run(closed_loop(server, name, made[name], level, duration, size))
                         per = result.server_cpu / (result.statements or result.requests) * 1e6
-                        cpu.setdefault((name, level, variant.label), []).append(per)
-                        p99.setdefault((name, level, variant.label), []).append(result.pct(.99))
-                        print(f"  round {round_ + 1} {variant.label:<10} {name:<13} c={level:<3} {per:7.0f} µs/"
+                        cpu.setdefault((name, level, server.label), []).append(per)
+                        p99.setdefault((name, level, server.label), []).append(result.pct(.99))
+                        print(f"  round {round_ + 1} {server.label:<10} {name:<13} c={level:<3} {per:7.0f} µs/"
                               f"{'stmt' if result.statements else 'req '} p99 {result.pct(.99):6.1f} ms "
                               f"err {result.errors}", flush=True)
             finally:
-                variant.stop()
-    first = variants[0].label
+                server.stop()
+    return cpu, p99
+
+
+def report(servers: list, cpu: dict, p99: dict, names: list[str], levels: list[int]) -> None:
+    first = servers[0].label
     print(f"\nmedian server CPU per request (per statement for posts), rounds in brackets; ratio to {first}")
     for level in levels:
         for name in names:
             base = statistics.median(cpu[(name, level, first)])
             row = [f"{name:<13} c={level:<3}"]
-            for variant in variants:
-                figures = cpu[(name, level, variant.label)]
+            for server in servers:
+                figures = cpu[(name, level, server.label)]
                 med = statistics.median(figures)
-                row.append(f"{variant.label} {med:6.0f} [{'/'.join(str(round(x)) for x in figures)}] "
-                           f"p99 {statistics.median(p99[(name, level, variant.label)]):5.1f}"
-                           + ("" if variant.label == first else f" ×{med / base:.3f}"))
+                row.append(f"{server.label} {med:6.0f} [{'/'.join(str(round(x)) for x in figures)}] "
+                           f"p99 {statistics.median(p99[(name, level, server.label)]):5.1f}"
+                           + ("" if server.label == first else f" ×{med / base:.3f}"))
             print("  ".join(row))
-
 
 if __name__ == "__main__":
     main()
