@@ -232,8 +232,9 @@ def open_store(path: str, index: str = "rows") -> None:
 
 def bridge():
     """What Granian loads in each worker: the app behind Learnfolio's own bridge."""
-    from lrs.rsgi import Bridge, settle
+    from lrs.rsgi import Bridge, end_with_parent, settle
 
+    end_with_parent()  # as lrs serve's workers: none is left serving when the bench stops the server
     open_store(DB, "mask" if MASKED else "rows")
     settle()
     return Bridge(bare if FRAMEWORK == "none" else app, threads=4, body_timeout=30, max_body_bytes=64 << 20,
