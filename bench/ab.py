@@ -16,6 +16,7 @@ import asyncio
 import json
 import statistics
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.dataset import ensure_dataset
@@ -32,6 +33,29 @@ class Variant(Learnfolio):
 
     def env(self):
         return {**super().env(), **self.settings}
+
+
+@dataclass
+class KeptRun:
+    """What workloads on a kept store need from the command line (``--store``, ``--workloads``,
+    ``--concurrency``): the store, its size, the datasets (what it was loaded with, what to post)."""
+
+    home: Path
+    size: int
+    dataset: Path
+    meta: dict
+    extra: Path
+    names: list[str]
+    levels: list[int]
+
+    @classmethod
+    def of(cls, args) -> "KeptRun":
+        home = Path(args.store)
+        size = json.loads((home / "bench-progress.json").read_text())["loaded"]
+        dataset, meta = ensure_dataset(size)
+        extra, _ = ensure_dataset(300_000, seed=7)
+        return cls(home, size, dataset, meta, extra, [w.strip() for w in args.workloads.split(",")],
+                   [int(c) for c in args.concurrency.split(",")])
 
 
 def requests_of(work: Workloads) -> dict:
@@ -52,12 +76,8 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args(argv)
-    home = Path(args.store)
-    size = json.loads((home / "bench-progress.json").read_text())["loaded"]
-    _, meta = ensure_dataset(size)
-    extra, _ = ensure_dataset(300_000, seed=7)
-    names = [w.strip() for w in args.workloads.split(",")]
-    levels = [int(c) for c in args.concurrency.split(",")]
+    run = KeptRun.of(args)
+    home, size, meta, extra, names, levels = run.home, run.size, run.meta, run.extra, run.names, run.levels
     variants = [Variant(home, v[0], dict(s.split("=", 1) for s in v[1:]), args.workers) for v in args.variant]
     cpu, p99 = alternate(variants, meta, extra, size, names, levels, args.rounds, args.duration)
     report(variants, cpu, p99, names, levels)

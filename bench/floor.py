@@ -21,8 +21,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from bench.ab import WORKLOADS, Variant, alternate, report
-from bench.dataset import ensure_dataset
+from bench.ab import WORKLOADS, KeptRun, Variant, alternate, report
 from bench.run import load
 from bench.servers import ROOT, Server
 
@@ -101,17 +100,12 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=None, help="workers of every server (default: lrs serve's)")
     args = parser.parse_args(argv)
-    home = Path(args.store)
-    size = json.loads((home / "bench-progress.json").read_text())["loaded"]
-    dataset, meta = ensure_dataset(size)
-    extra, _ = ensure_dataset(300_000, seed=7)
-    names = [w.strip() for w in args.workloads.split(",")]
-    levels = [int(c) for c in args.concurrency.split(",")]
-    servers = [Variant(home, "learnfolio", {}, args.workers)]
-    servers += [loaded_floor(size, spec.strip(), dataset, args.workers) for spec in args.floors.split(",")]
-    cpu, p99 = alternate(servers, meta, extra, size, names, levels, args.rounds, args.duration)
-    report(servers, cpu, p99, names, levels)
-    targets_table(servers, cpu, names, levels)
+    run = KeptRun.of(args)
+    servers = [Variant(run.home, "learnfolio", {}, args.workers)]
+    servers += [loaded_floor(run.size, spec.strip(), run.dataset, args.workers) for spec in args.floors.split(",")]
+    cpu, p99 = alternate(servers, run.meta, run.extra, run.size, run.names, run.levels, args.rounds, args.duration)
+    report(servers, cpu, p99, run.names, run.levels)
+    targets_table(servers, cpu, run.names, run.levels)
 
 
 if __name__ == "__main__":
