@@ -77,10 +77,9 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args(argv)
     run = KeptRun.of(args)
-    home, size, meta, extra, names, levels = run.home, run.size, run.meta, run.extra, run.names, run.levels
-    variants = [Variant(home, v[0], dict(s.split("=", 1) for s in v[1:]), args.workers) for v in args.variant]
-    cpu, p99 = alternate(variants, meta, extra, size, names, levels, args.rounds, args.duration)
-    report(variants, cpu, p99, names, levels)
+    variants = [Variant(run.home, v[0], dict(s.split("=", 1) for s in v[1:]), args.workers) for v in args.variant]
+    cpu, p99 = alternate(variants, run.meta, run.extra, run.size, run.names, run.levels, args.rounds, args.duration)
+    report(variants, cpu, p99, run.names, run.levels)
 
 
 def alternate(servers: list, meta: dict, extra, size: int, names: list[str], levels: list[int], rounds: int,

@@ -153,9 +153,8 @@ def _filter(args) -> tuple[str, int] | None:
         key = "registration:" + args["registration"].lower()
     else:
         return None
-    kind = key.partition(":")[0]
-    ((term, _),) = rows_of([key]).items()
-    return term, (ROLES[kind][1] if MASKED and kind in ROLES else 0)
+    ((term, bit),) = rows_of([key]).items()  # the key's own row: its role's bit with the mask, else 0
+    return term, bit
 
 
 def find(args) -> tuple[int, str]:

@@ -104,7 +104,7 @@ def _field_check(field: fields.Field) -> Check:
     elif isinstance(field, fields.List):
         inner = _list_check(_field_check(field.inner))
     elif hasattr(field, "accepts"):
-        inner = _remembered(field.accepts)
+        inner = remembered(field.accepts)
     else:
         inner = _returns_itself(field)
     if not field.validators:
@@ -120,13 +120,13 @@ def _field_check(field: fields.Field) -> Check:
     return check
 
 
-#: the longest string :func:`_remembered` keeps, so its memory stays bounded (limit × longest)
+#: the longest string :func:`remembered` keeps, so its memory stays bounded (limit × longest)
 LONGEST_REMEMBERED = 512
 
 
-def _remembered(accepts: Check, limit: int = 4_096) -> Check:
-    """``accepts``, remembering the (short) strings it accepted: real traffic repeats IRIs, mboxes
-    and names in the same places statement after statement."""
+def remembered(accepts: Check, limit: int = 4_096) -> Check:
+    """``accepts``, remembering the (short) strings it accepted: real traffic repeats IRIs, mboxes,
+    names, language tags and extension keys in the same places statement after statement."""
     seen: set[str] = set()
 
     def check(value) -> bool:

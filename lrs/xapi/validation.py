@@ -20,7 +20,7 @@ import orjson
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from lrs.errors import BadRequest
-from lrs.xapi.fastcheck import accepts
+from lrs.xapi.fastcheck import accepts, remembered
 from lrs.xapi.versions import STATEMENT_VERSION_PATTERN, is_statement_version
 from lrs.xapi.datatypes import (
     MAX_DURATION_SECONDS,
@@ -264,16 +264,10 @@ class Extensions(fields.Field):
         return type(value) is dict and all(_valid_extension_key(key) for key in value)
 
 
-def _judged_once(valid, size: int):
-    """``valid`` for JSON object keys, remembering its answers for short ones: the language tags and
-    extension keys of statements are few and repeat in every one (a 100-statement POST judged
-    them about 500 times). Long keys are judged every time, so the memory stays bounded."""
-    remembered = lru_cache(maxsize=size)(valid)
-    return lambda key: remembered(key) if len(key) <= 200 else valid(key)
-
-
-_valid_language_tag = _judged_once(is_language_tag, 1_024)
-_valid_extension_key = _judged_once(is_iri, 4_096)
+#: language tags and extension keys are few and repeat in every statement (a 100-statement POST judged
+#: them about 500 times): the ones accepted are remembered, as the fast path remembers other strings
+_valid_language_tag = remembered(is_language_tag, 1_024)
+_valid_extension_key = remembered(is_iri, 4_096)
 
 
 class _Accepted:

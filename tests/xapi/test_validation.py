@@ -595,7 +595,7 @@ def test_the_memos_keep_no_long_values():
     memo.add((1, b"y" * _Accepted.LONGEST))
     assert memo.seen == {(1, b"y" * _Accepted.LONGEST)}
     calls = []
-    check = fastcheck._remembered(lambda value: calls.append(value) or True)
+    check = fastcheck.remembered(lambda value: calls.append(value) or True)
     long, short = "l" * (fastcheck.LONGEST_REMEMBERED + 1), "s" * fastcheck.LONGEST_REMEMBERED
     for _ in range(2):
         assert check(long) and check(short)
